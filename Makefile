@@ -1,0 +1,28 @@
+# Two commands on a bare machine (Python 3.11 + pip + the package registries):
+#   make run    the main job (the gradient-magnetometry comparison)
+#   make test   the test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test bench clean
+
+# (re)build the virtual environment when it is missing or setup.cfg / pyproject.toml change
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/qsn demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_qfim.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

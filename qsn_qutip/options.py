@@ -1,0 +1,59 @@
+"""Numerical tolerances in one place, usable as a ``with`` block (like QuTiP's ``CoreOptions``).
+
+>>> from qsn_qutip.options import tolerances
+>>> with tolerances(eig_cutoff=1e-10):
+...     pass  # QFIMs computed here drop eigenvalues of rho below 1e-10 * max(eigenvalue)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator
+
+__all__ = ["Tolerances", "tolerances"]
+
+
+@dataclasses.dataclass
+class Tolerances:
+    """The tolerances every layer reads.
+
+    Attributes
+    ----------
+    atol : float
+        Absolute tolerance for Hermiticity, normalisation, positivity and commutation checks.
+    eig_cutoff : float
+        Eigenvalues of a density matrix below ``eig_cutoff * max(eigenvalue)`` are treated as
+        exactly zero in the SLD sums (they carry no information and only add round-off).
+    rank_rtol : float
+        Eigenvalues of a QFIM below ``rank_rtol * max(eigenvalue)`` span its null space: they
+        decide whether a direction is estimable and are dropped in the pseudo-inverse.
+    truncation : float
+        Largest probability a truncated Fock-space state may lose to the cutoff.
+    """
+
+    atol: float = 1e-10
+    eig_cutoff: float = 1e-12
+    rank_rtol: float = 1e-9
+    truncation: float = 1e-8
+
+    @contextlib.contextmanager
+    def __call__(self, **changes: float) -> Iterator["Tolerances"]:
+        """Temporarily change some tolerances; the old values come back on exit."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            # imported here: _checks imports this module
+            from ._checks import QSNError
+            raise QSNError(f"unknown tolerance(s) {sorted(unknown)}; known: "
+                           f"{[f.name for f in dataclasses.fields(self)]}")
+        saved = dataclasses.asdict(self)
+        for key, value in changes.items():
+            setattr(self, key, float(value))
+        try:
+            yield self
+        finally:
+            for key, value in saved.items():
+                setattr(self, key, value)
+
+
+tolerances = Tolerances()

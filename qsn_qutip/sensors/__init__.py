@@ -1,0 +1,8 @@
+"""Sensor models: one module per physical model, all on the small base class :class:`Sensor`."""
+
+from .atoms import MultiLevelAtom
+from .base import Sensor
+from .optical import OpticalMode
+from .qubits import QubitEnsemble
+
+__all__ = ["Sensor", "QubitEnsemble", "OpticalMode", "MultiLevelAtom"]

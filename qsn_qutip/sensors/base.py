@@ -1,0 +1,132 @@
+r"""The small base class every sensor model derives from.
+
+A sensor is one node of a quantum sensing network: a local Hilbert space
+:math:`\mathcal{H}_k`, the Hermitian generators :math:`\hat H_j` of the parameters
+:math:`\phi_j` it carries (encoded as :math:`U_k = e^{-i\sum_j \phi_j \hat H_j}`), and a
+resource operator :math:`\hat R_k` that commutes with the generators (particle or photon
+number).  For the global-function results of the paper a sensor with ``n`` particles also
+knows its extremal generator eigenstates :math:`|\lambda_{\min,n}\rangle`,
+:math:`|\lambda_{\max,n}\rangle` and :math:`\kappa` with
+:math:`\lambda_{\max,n} - \lambda_{\min,n} = \kappa n` where that holds.
+"""
+
+from __future__ import annotations
+
+import abc
+import itertools
+from functools import cached_property
+
+import numpy as np
+import qutip
+
+from .._checks import QSNError
+from .._linalg import diagonal_of
+from ..options import tolerances
+
+__all__ = ["Sensor"]
+
+
+class Sensor(abc.ABC):
+    """One node of a network: local space, generators, resource, extremal eigenstates.
+
+    Subclasses set ``dims`` (QuTiP ket dims of the local space), ``generators`` (one Hermitian
+    ``Qobj`` per parameter, in parameter order), ``resource_operator``, ``particles`` and
+    ``kappa``, and return a copy with another particle number from ``with_particles``.
+    """
+
+    #: short name of the physical model, used in tables and model files
+    kind: str = "sensor"
+
+    def __init__(self, *, name: str | None = None):
+        self.name = name
+
+    # -- what every model defines -----------------------------------------------------
+    @property
+    @abc.abstractmethod
+    def dims(self) -> list[int]:
+        """QuTiP ket dims of the local space (e.g. ``[5]`` or ``[2, 2, 2, 2]``)."""
+
+    @property
+    @abc.abstractmethod
+    def generators(self) -> list[qutip.Qobj]:
+        """The local generators, one per parameter carried by this sensor."""
+
+    @property
+    @abc.abstractmethod
+    def resource_operator(self) -> qutip.Qobj:
+        """The local resource operator (commutes with every generator)."""
+
+    @property
+    @abc.abstractmethod
+    def particles(self) -> int:
+        """The particle number n used for the extremal states (qubits, photons, atoms)."""
+
+    @property
+    @abc.abstractmethod
+    def kappa(self) -> float | None:
+        r""":math:`\kappa` with :math:`\lambda_{\max,n}-\lambda_{\min,n} = \kappa n`, or None."""
+
+    @abc.abstractmethod
+    def with_particles(self, n: int) -> "Sensor":
+        """A copy of this sensor with ``n`` particles (used for particle allocations)."""
+
+    @abc.abstractmethod
+    def product_state(self) -> qutip.Qobj:
+        """The classical (standard-quantum-limit) probe of this sensor: no entanglement."""
+
+    # -- shared behaviour --------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        """Dimension of the local Hilbert space."""
+        return int(np.prod(self.dims))
+
+    @property
+    def n_params(self) -> int:
+        """Number of parameters this sensor carries."""
+        return len(self.generators)
+
+    @cached_property
+    def commuting(self) -> bool:
+        """True when the local generators commute pairwise (Theorem 1 applies)."""
+        return all((a * b - b * a).norm("max") <= tolerances.atol
+                   for a, b in itertools.combinations(self.generators, 2))
+
+    def _single_generator(self) -> qutip.Qobj:
+        if self.n_params != 1:
+            raise QSNError(f"{self!r} carries {self.n_params} parameters; extremal generator "
+                           "eigenstates are defined for sensors with exactly one parameter")
+        return self.generators[0]
+
+    def extremal_states(self) -> tuple[qutip.Qobj, qutip.Qobj]:
+        r"""The pair :math:`(|\lambda_{\min,n}\rangle, |\lambda_{\max,n}\rangle)` for this sensor.
+
+        For a diagonal generator these are basis states (the first index of the smallest and
+        of the largest diagonal entry); otherwise the extremal eigenvectors of the generator.
+        """
+        gen = self._single_generator()
+        diag = diagonal_of(gen)
+        if diag is not None:
+            lo, hi = int(np.argmin(diag)), int(np.argmax(diag))
+            return (qutip.basis(self.dims, list(np.unravel_index(lo, self.dims))),
+                    qutip.basis(self.dims, list(np.unravel_index(hi, self.dims))))
+        _, vecs = np.linalg.eigh(gen.full())
+        return (qutip.Qobj(vecs[:, 0], dims=[self.dims, [1] * len(self.dims)]),
+                qutip.Qobj(vecs[:, -1], dims=[self.dims, [1] * len(self.dims)]))
+
+    def eigenvalue_range(self) -> tuple[float, float]:
+        r""":math:`(\lambda_{\min,n}, \lambda_{\max,n})` of the single generator."""
+        gen = self._single_generator()
+        lo, hi = self.extremal_states()
+        return float(qutip.expect(gen, lo)), float(qutip.expect(gen, hi))
+
+    def local_ghz(self) -> qutip.Qobj:
+        r"""The optimal single-sensor probe :math:`(|\lambda_{\min,n}\rangle + |\lambda_{\max,n}\rangle)/\sqrt2`."""
+        lo, hi = self.extremal_states()
+        return (lo + hi).unit()
+
+    def _repr_args(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        name = f", name={self.name!r}" if self.name else ""
+        return f"{type(self).__name__}({self._repr_args()}{name})"

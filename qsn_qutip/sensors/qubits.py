@@ -1,0 +1,93 @@
+r"""Ensembles of qubits sensing a field along z: generator :math:`\hat J_z = \sum_j \sigma_z^{(j)}/2`.
+
+Two representations of the same physics: ``basis="dicke"`` keeps the symmetric subspace
+(dimension n + 1, :func:`qutip.jmat`, ``|0>`` = all spins up, :math:`m = n/2`), which is
+exact for permutation-symmetric probes and reaches thousands of qubits; ``basis="full"`` keeps
+all :math:`2^n` amplitudes with tensor dims ``[2] * n`` (qubit ``|0>`` = spin up).
+:math:`\lambda_{\max,n}-\lambda_{\min,n} = n`, so :math:`\kappa = 1`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import qutip
+
+from .._checks import QSNError, as_positive_int
+from .base import Sensor
+
+__all__ = ["QubitEnsemble"]
+
+#: the full 2^n space is refused above this many qubits (2^20 amplitudes per sensor)
+MAX_FULL_QUBITS = 20
+
+
+class QubitEnsemble(Sensor):
+    r"""n qubits with the collective generator :math:`\hat J_z`; resource: the number of qubits.
+
+    Parameters
+    ----------
+    n : int
+        Number of qubits (>= 1).
+    basis : {"dicke", "full"}
+        Symmetric (Dicke) subspace of dimension n + 1, or the full :math:`2^n` space.
+    name : str, optional
+        Label used in tables and drawings.
+
+    Examples
+    --------
+    >>> QubitEnsemble(4).dims
+    [5]
+    >>> QubitEnsemble(3, basis="full").dims
+    [2, 2, 2]
+    """
+
+    kind = "qubits"
+
+    def __init__(self, n: int, basis: str = "dicke", *, name: str | None = None):
+        super().__init__(name=name)
+        self.n = as_positive_int(n, "n")
+        if basis not in ("dicke", "full"):
+            raise QSNError(f"basis must be 'dicke' or 'full', got {basis!r}")
+        if basis == "full" and self.n > MAX_FULL_QUBITS:
+            raise QSNError(f"basis='full' holds 2^n amplitudes; n = {self.n} is above the limit "
+                           f"{MAX_FULL_QUBITS}: use basis='dicke'")
+        self.basis = basis
+        self._jz = (qutip.jmat(self.n / 2, "z") if basis == "dicke" else sum(
+            qutip.tensor([qutip.jmat(0.5, "z") if j == k else qutip.qeye(2)
+                          for j in range(self.n)]) for k in range(self.n)))
+
+    @property
+    def dims(self) -> list[int]:
+        return [self.n + 1] if self.basis == "dicke" else [2] * self.n
+
+    @property
+    def generators(self) -> list[qutip.Qobj]:
+        return [self._jz]
+
+    @property
+    def resource_operator(self) -> qutip.Qobj:
+        return self.n * qutip.qeye(self.dims)
+
+    @property
+    def particles(self) -> int:
+        return self.n
+
+    @property
+    def kappa(self) -> float:
+        return 1.0
+
+    def with_particles(self, n: int) -> "QubitEnsemble":
+        return QubitEnsemble(n, self.basis, name=self.name)
+
+    def product_state(self) -> qutip.Qobj:
+        r"""Every qubit in :math:`|+\rangle`: the spin-coherent state on the equator (QFI = n)."""
+        return self.spin_coherent(np.pi / 2, 0.0)
+
+    def spin_coherent(self, theta: float, phi: float) -> qutip.Qobj:
+        r"""The spin-coherent state :math:`|\theta,\phi\rangle` of the n qubits (:func:`qutip.spin_coherent`)."""
+        if self.basis == "dicke":
+            return qutip.spin_coherent(self.n / 2, theta, phi)
+        return qutip.tensor([qutip.spin_coherent(0.5, theta, phi)] * self.n)
+
+    def _repr_args(self) -> str:
+        return f"{self.n}" + (", basis='full'" if self.basis == "full" else "")

@@ -1,0 +1,193 @@
+r"""Probe states on a network: GHZ-like (Eq. 1), local GHZ, product, NOON, generalised NOON, random.
+
+Every factory takes the :class:`~qsn_qutip.Network` and returns a ``Qobj`` with the network's
+dims.  Conventions: :math:`|\lambda_{\min,n}\rangle`, :math:`|\lambda_{\max,n}\rangle` are each
+sensor's extremal generator eigenstates for its particle number n
+(:meth:`~qsn_qutip.sensors.Sensor.extremal_states`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+import numpy as np
+import qutip
+
+from ._checks import QSNError, as_positive_int, as_real_vector
+from .network import Network
+from .sensors import OpticalMode
+
+__all__ = ["ghz_like", "local_ghz", "product", "spin_coherent", "noon", "generalized_noon",
+           "random_pure", "random_mixed", "proportional_allocation"]
+
+
+def _one_parameter_per_sensor(network: Network, what: str) -> None:
+    for k, sensor in enumerate(network.sensors):
+        if sensor.n_params != 1:
+            raise QSNError(f"{what} needs exactly one parameter per sensor; sensor {k} "
+                           f"({sensor!r}) carries {sensor.n_params}")
+
+
+def proportional_allocation(v: Sequence[float], total: int) -> list[int] | None:
+    """Integer particle numbers n with sum ``total`` and n proportional to |v|, or None.
+
+    Examples
+    --------
+    >>> proportional_allocation([-1, 1], 8)
+    [4, 4]
+    >>> proportional_allocation([1, 2], 8) is None
+    True
+    """
+    v = np.abs(as_real_vector(v, "v"))
+    if np.any(v == 0):
+        return None
+    share = total * v / v.sum()
+    numbers = np.rint(share).astype(int)
+    if np.any(numbers < 1) or numbers.sum() != total or not np.allclose(
+            share, numbers, rtol=0, atol=1e-9 * total):
+        return None
+    return numbers.tolist()
+
+
+def ghz_like(network: Network, v: Sequence[float]) -> qutip.Qobj:
+    r"""The GHZ-like state of Eq. (1) for :math:`\theta = v^T\phi`.
+
+    .. math::
+        |\psi_{\mathrm{ghz},v}\rangle = \frac{1}{\sqrt2}\Big(\bigotimes_k|\lambda_{\max,n_k}\rangle
+        + \bigotimes_k|\lambda_{\min,n_k}\rangle\Big),
+
+    with max and min swapped on every sensor with :math:`v_k < 0` (the gradient example
+    :math:`|{\downarrow}^{n_1}{\uparrow}^{n_2}\rangle + |{\uparrow}^{n_1}{\downarrow}^{n_2}\rangle`).
+    Its QFIM is :math:`\kappa^2N^2vv^T/\|v\|_1^2`.  The sensors' particle numbers must be
+    proportional to :math:`|v|` (:math:`n_k = N|v_k|/\|v\|_1`).
+
+    Examples
+    --------
+    >>> from qsn_qutip import Network, QubitEnsemble
+    >>> psi = ghz_like(Network([QubitEnsemble(4), QubitEnsemble(4)]), [-1, 1])
+    >>> psi.dims
+    [[5, 5], [1]]
+    """
+    _one_parameter_per_sensor(network, "ghz_like")
+    v = as_real_vector(v, "v", length=network.n_params)
+    numbers = network.particles
+    wanted = proportional_allocation(v, sum(numbers))
+    if wanted != numbers:
+        smallest = _smallest_total(v)
+        hint = (f"with N = {sum(numbers)} that is n = {wanted}" if wanted is not None
+                else f"N must be a multiple of {smallest}" if smallest is not None
+                else "v needs non-zero entries with rational ratios")
+        raise QSNError(f"ghz_like needs particle numbers proportional to |v| = "
+                       f"{np.abs(v).tolist()}, got n = {numbers}: {hint}")
+    ups, downs = [], []
+    for sensor, vk in zip(network.sensors, v):
+        lo, hi = sensor.extremal_states()
+        ups.append(hi if vk > 0 else lo)
+        downs.append(lo if vk > 0 else hi)
+    return (qutip.tensor(ups) + qutip.tensor(downs)) / np.sqrt(2)
+
+
+def _smallest_total(v: np.ndarray) -> int | None:
+    """The smallest N for which N|v|/||v||_1 is a vector of positive integers, if small."""
+    if np.any(v == 0):
+        return None
+    ratios = [Fraction(float(abs(x) / np.abs(v).min())).limit_denominator(1000) for x in v]
+    if not np.allclose([float(r) for r in ratios], np.abs(v) / np.abs(v).min(), atol=1e-9):
+        return None
+    lcm = np.lcm.reduce([r.denominator for r in ratios])
+    return int(sum(r * lcm for r in ratios))
+
+
+def local_ghz(network: Network) -> qutip.Qobj:
+    r"""The product of per-sensor GHZ states :math:`\bigotimes_k(|\lambda_{\min,n_k}\rangle+|\lambda_{\max,n_k}\rangle)/\sqrt2`.
+
+    Its QFIM is diagonal with entries :math:`(\lambda_{\max,n_k}-\lambda_{\min,n_k})^2`; it is the
+    optimal sensor-separable probe for a fixed allocation (Theorem 1).
+    """
+    _one_parameter_per_sensor(network, "local_ghz")
+    return qutip.tensor([s.local_ghz() for s in network.sensors])
+
+
+def product(network: Network) -> qutip.Qobj:
+    """Every particle on its own: each sensor's :meth:`~qsn_qutip.sensors.Sensor.product_state`.
+
+    Qubits in :math:`|+\\rangle` (QFI n per sensor, the standard quantum limit), atoms in the
+    superposition of their extremal levels, optical modes in a coherent state.
+    """
+    return qutip.tensor([s.product_state() for s in network.sensors])
+
+
+def spin_coherent(network: Network, theta: float = np.pi / 2, phi: float = 0.0) -> qutip.Qobj:
+    r"""Every qubit ensemble in the spin-coherent state :math:`|\theta,\phi\rangle`."""
+    states = []
+    for k, sensor in enumerate(network.sensors):
+        if not hasattr(sensor, "spin_coherent"):
+            raise QSNError(f"spin_coherent needs qubit ensembles; sensor {k} is {sensor!r}")
+        states.append(sensor.spin_coherent(theta, phi))
+    return qutip.tensor(states)
+
+
+def _fock(network: Network, occupation: Sequence[int]) -> qutip.Qobj:
+    return qutip.basis(network.ket_dims, list(occupation))
+
+
+def _check_modes(network: Network, photons: int, what: str) -> int:
+    photons = as_positive_int(photons, "photons")
+    for k, sensor in enumerate(network.sensors):
+        if not isinstance(sensor, OpticalMode):
+            raise QSNError(f"{what} needs optical modes; sensor {k} is {sensor!r}")
+        if sensor.cutoff < photons:
+            raise QSNError(f"{what} with {photons} photons needs cutoff >= {photons}; "
+                           f"sensor {k} has cutoff {sensor.cutoff}")
+    return photons
+
+
+def noon(network: Network, photons: int) -> qutip.Qobj:
+    r"""The two-mode NOON state :math:`(|N,0\rangle + |0,N\rangle)/\sqrt2`."""
+    photons = _check_modes(network, photons, "noon")
+    if len(network.sensors) != 2:
+        raise QSNError(f"noon needs a network of two modes, got {len(network.sensors)} sensors")
+    return (_fock(network, [photons, 0]) + _fock(network, [0, photons])).unit()
+
+
+def generalized_noon(network: Network, photons: int, alpha: float | None = None, *,
+                     reference: int = 0) -> qutip.Qobj:
+    r"""The generalised NOON state of Humphreys et al. (PRL 111, 070403):
+
+    .. math::
+        \alpha|N,0,\dots,0\rangle + \beta\sum_{k=1}^{d}|0,\dots,N_k,\dots,0\rangle,
+        \qquad \alpha^2 + d\beta^2 = 1,
+
+    with the ``reference`` mode first in the sum.  The default :math:`\alpha=1/\sqrt{1+\sqrt d}`
+    minimises :math:`\mathrm{Tr}F^{-1} = d(1+\sqrt d)^2/(4N^2)`.
+    """
+    photons = _check_modes(network, photons, "generalized_noon")
+    modes = len(network.sensors)
+    if not 0 <= reference < modes or modes < 2:
+        raise QSNError(f"reference must index one of the {modes} modes (at least 2)")
+    d = modes - 1
+    alpha = 1 / np.sqrt(1 + np.sqrt(d)) if alpha is None else float(alpha)
+    if not 0 <= alpha <= 1:
+        raise QSNError(f"alpha must lie in [0, 1], got {alpha}")
+    beta = np.sqrt((1 - alpha ** 2) / d)
+    state = 0
+    for k in range(modes):
+        occupation = [0] * modes
+        occupation[k] = photons
+        state = state + (alpha if k == reference else beta) * _fock(network, occupation)
+    return state
+
+
+def random_pure(network: Network, seed: int | None = None) -> qutip.Qobj:
+    """A Haar-random ket on the network (:func:`qutip.rand_ket`), reproducible with ``seed``."""
+    return qutip.rand_ket(network.ket_dims, seed=seed)
+
+
+def random_mixed(network: Network, rank: int | None = None,
+                 seed: int | None = None) -> qutip.Qobj:
+    """A random density matrix of the given rank (Ginibre, :func:`qutip.rand_dm`)."""
+    rank = network.size if rank is None else as_positive_int(rank, "rank")
+    if rank > network.size:
+        raise QSNError(f"rank must be at most the dimension {network.size}, got {rank}")
+    return qutip.rand_dm(network.ket_dims, distribution="ginibre", rank=rank, seed=seed)
