@@ -16,6 +16,7 @@ import qutip
 
 from ._checks import QSNError, as_real_vector, check_state
 from .fisher import LocalOperator
+from .sensors.ancilla import Ancilla
 from .sensors.base import Sensor
 
 __all__ = ["Network"]
@@ -143,6 +144,26 @@ class Network:
             raise QSNError(f"numbers must have one entry per sensor ({len(self.sensors)}), "
                            f"got {len(numbers)}")
         return Network([s.with_particles(n) for s, n in zip(self.sensors, numbers)])
+
+    def with_ancillas(self) -> "Network":
+        """Every sensor followed by its local :class:`~qsn_qutip.sensors.Ancilla` (Theorem 2).
+
+        The parameters and their order are unchanged; the resource operator counts the
+        ancillas like the sensors (Eq. 25).
+        """
+        return Network([part for s in self.sensors for part in (s, Ancilla(s))])
+
+    def sensor_selection(self, site: int) -> list[int]:
+        """The indices of sensor ``site`` among the flattened dims (for :func:`qutip.ptrace`)."""
+        start = sum(len(d) for d in self.factor_dims[:site])
+        return list(range(start, start + len(self.factor_dims[site])))
+
+    def reduced_state(self, state: qutip.Qobj, site: int) -> qutip.Qobj:
+        """The state of sensor ``site`` alone (:func:`qutip.ptrace`), as a density matrix."""
+        state = self.check(state)
+        if len(self.sensors) == 1:
+            return state.proj() if state.isket else state
+        return state.ptrace(self.sensor_selection(site))
 
     def __repr__(self) -> str:
         return f"Network([{', '.join(map(repr, self.sensors))}])"

@@ -1,0 +1,170 @@
+r"""The paper's theorems as constructions a user can apply to their own probe.
+
+* :func:`separable_counterpart` (Theorem 1, Eq. 17; Proposition 3 for mixed probes): with
+  commuting generators, any probe maps to the sensor-separable ket
+  :math:`|\varphi\rangle = \bigotimes_k \sum_{\lambda_k} \|\hat P_{\lambda_k}\psi\|\,|\lambda_k\rangle`
+  whose QFIM is block-diagonal with the probe's (purified) diagonal blocks, so its QCRB is
+  never worse, and whose mean resource is the same.
+* :func:`ancilla_counterpart` (Theorem 2): with any generators, each sensor k gets a local
+  ancilla and the purification of its reduced state :math:`\rho_k`; the QFIM is again
+  block-diagonal with the same diagonal blocks, at no more than twice the resources (Eq. 25).
+* :func:`proposition1_gap`: :math:`[F^{-1}]_{[kk]} - [F_{[kk]}]^{-1} \succeq 0`, zero iff F is
+  block-diagonal — the inequality behind both theorems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import qutip
+import scipy.linalg
+
+from ._checks import QSNError
+from .network import Network
+from .options import tolerances
+
+__all__ = ["separable_counterpart", "ancilla_counterpart", "proposition1_gap",
+           "joint_eigenspaces"]
+
+
+def joint_eigenspaces(ops: Sequence[qutip.Qobj]) -> list[np.ndarray]:
+    r"""Orthonormal bases (as columns) of the joint eigenspaces of commuting Hermitian ``ops``.
+
+    A generic real combination :math:`\sum_j c_j\hat O_j` (fixed pseudo-random
+    :math:`c_j`) has exactly the joint eigenspaces as its eigenspaces, so its eigenvectors,
+    grouped by (numerically) equal eigenvalue, span them; degenerate eigenspaces stay whole.
+    """
+    mats = [op.full() for op in ops]
+    coefficients = np.random.default_rng(12345).uniform(1.0, 2.0, len(mats))
+    combination = sum(c * m for c, m in zip(coefficients, mats))
+    values, vecs = np.linalg.eigh(combination)
+    scale = max(1.0, np.abs(values).max())
+    cuts = np.flatnonzero(np.diff(values) > 1e3 * tolerances.atol * scale) + 1
+    return np.split(vecs, cuts, axis=1)
+
+
+def separable_counterpart(state: qutip.Qobj, network: Network) -> qutip.Qobj:
+    r"""Theorem 1's sensor-separable probe with the same diagonal QFIM blocks (Eq. 17).
+
+    .. math::
+        |\varphi\rangle = \bigotimes_{k=1}^{s}\sum_{e}
+        \sqrt{\mathrm{Tr}(\hat P_{k,e}\,\rho_k)}\;|e_k\rangle
+
+    where :math:`\hat P_{k,e}` are the joint eigenprojectors of sensor k's generators and
+    resource operator, :math:`|e_k\rangle` one unit vector in each eigenspace and
+    :math:`\rho_k` the sensor's reduced state.  For a ket this is
+    :math:`\|\hat P_{k,e}\psi\|`; for a density matrix it is the same construction applied to
+    its purification (Proposition 3), whose reduced states are those of :math:`\rho`.
+
+    Guarantees: the result is a product over sensors; :math:`\varphi` and :math:`\psi` (or the
+    purification of :math:`\rho`) give every operator diagonal in the joint eigenbasis the
+    same statistics, so the QFIM of :math:`\varphi` is block-diagonal with the same diagonal
+    blocks and :math:`\mathrm{qcrb}(\varphi)\le\mathrm{qcrb}(\psi)` for every diagonal W; the
+    mean resource is unchanged.
+
+    Raises
+    ------
+    QSNError
+        When a sensor's generators do not commute: use :func:`ancilla_counterpart`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from qsn_qutip import Network, QubitEnsemble, qfim, states
+    >>> net = Network([QubitEnsemble(2), QubitEnsemble(2)])
+    >>> phi = separable_counterpart(states.ghz_like(net, [1, 1]), net)
+    >>> np.round(qfim(phi, net.generators), 12)
+    array([[4., 0.],
+           [0., 4.]])
+    """
+    state = network.check(state)
+    for k, sensor in enumerate(network.sensors):
+        if not sensor.commuting:
+            raise QSNError(f"separable_counterpart needs commuting generators (Theorem 1); "
+                           f"sensor {k} ({sensor!r}) has non-commuting ones: use "
+                           f"ancilla_counterpart (Theorem 2)")
+    factors = []
+    for k, sensor in enumerate(network.sensors):
+        rho_k = network.reduced_state(state, k).full()
+        amplitudes = np.zeros(sensor.size, dtype=complex)
+        for basis in joint_eigenspaces(sensor.generators + [sensor.resource_operator]):
+            weight = np.einsum("ij,ik,kj->", basis.conj(), rho_k, basis).real
+            amplitudes += np.sqrt(max(weight, 0.0)) * basis[:, 0]
+        factors.append(qutip.Qobj(amplitudes, dims=[sensor.dims, [1] * len(sensor.dims)]))
+    return qutip.tensor(factors).unit()
+
+
+def _canonical_purification(rho: np.ndarray) -> np.ndarray:
+    r"""The amplitudes of :math:`(\sqrt\rho\otimes 1)\sum_a|a\rangle|a\rangle`, row-major."""
+    lam, vecs = scipy.linalg.eigh(rho)
+    root = (vecs * np.sqrt(np.clip(lam, 0.0, None))) @ vecs.conj().T
+    return root.ravel()
+
+
+def ancilla_counterpart(state: qutip.Qobj, network: Network) -> tuple[qutip.Qobj, Network]:
+    r"""Theorem 2's probe: each sensor entangled only with its own local ancilla.
+
+    .. math::
+        |\varphi\rangle = \bigotimes_{k=1}^{s}|\varphi_k\rangle,\qquad
+        |\varphi_k\rangle = (\sqrt{\rho_k}\otimes 1)\sum_a |a\rangle_k|a\rangle_{k'}
+
+    (the canonical purification of the reduced state :math:`\rho_k` into the sensor and a copy
+    of its space).  The generators still act on the sensors only, in the same order.
+
+    Returns
+    -------
+    (Qobj, Network)
+        The new ket and the network with an :class:`~qsn_qutip.sensors.Ancilla` after every
+        sensor (:meth:`Network.with_ancillas`).  Its QFIM is block-diagonal with the input's
+        diagonal blocks (those of its purification for a mixed input); the resource counted on
+        sensors and ancillas alike (Eq. 25) is at most twice the input's.
+
+    Examples
+    --------
+    >>> from qsn_qutip import MultiLevelAtom, Network, states
+    >>> net = Network([MultiLevelAtom(spin=1, axes="xyz")] * 2)
+    >>> phi, doubled = ancilla_counterpart(states.random_pure(net, seed=1), net)
+    >>> doubled.dims[0], doubled.partition
+    ([3, 3, 3, 3], [[0, 1, 2], [], [3, 4, 5], []])
+    """
+    state = network.check(state)
+    factors = []
+    for k, sensor in enumerate(network.sensors):
+        amplitudes = _canonical_purification(network.reduced_state(state, k).full())
+        factors.append(qutip.Qobj(amplitudes, dims=[sensor.dims * 2, [1] * (2 * len(sensor.dims))]))
+    return qutip.tensor(factors).unit(), network.with_ancillas()
+
+
+def proposition1_gap(F, partition: Sequence[Sequence[int]]) -> list[np.ndarray]:
+    r"""Proposition 1: :math:`[F^{-1}]_{[kk]} - [F_{[kk]}]^{-1}` for every block of ``partition``.
+
+    Each gap is positive semidefinite, and all vanish iff F is block-diagonal.  With F the QFIM
+    of an entangled probe, the gap is how much the QCRB of sensor k's parameters loses to the
+    off-diagonal blocks — nothing a separable probe with the same diagonal blocks would lose.
+
+    Parameters
+    ----------
+    F : array_like
+        An invertible (positive-definite) d x d QFIM.
+    partition : list of list of int
+        The parameter indices of every sensor (``network.partition``); empty blocks skipped.
+
+    Examples
+    --------
+    >>> proposition1_gap([[2.0, 1.0], [1.0, 2.0]], [[0], [1]])[0].round(12)
+    array([[0.16666667]])
+    """
+    F = np.asarray(F, dtype=float)
+    if F.ndim != 2 or F.shape[0] != F.shape[1]:
+        raise QSNError(f"F must be a square matrix, got shape {F.shape}")
+    indices = sorted(i for block in partition for i in block)
+    if indices != list(range(F.shape[0])):
+        raise QSNError(f"partition must split the indices 0..{F.shape[0] - 1} into blocks, "
+                       f"got {list(map(list, partition))}")
+    lam = np.linalg.eigvalsh((F + F.T) / 2)
+    if lam[0] <= tolerances.rank_rtol * max(lam[-1], 0.0):
+        raise QSNError("F must be invertible (positive definite) for Proposition 1; its "
+                       f"smallest eigenvalue is {lam[0]:.3g}")
+    inverse = np.linalg.inv(F)
+    return [inverse[np.ix_(b, b)] - np.linalg.inv(F[np.ix_(b, b)]) for b in partition if b]
