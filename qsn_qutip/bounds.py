@@ -178,6 +178,8 @@ def _positive(value, name: str) -> float:
 
 def _closed_form(v, N, kappa, repeats, p: float) -> float:
     v = as_real_vector(v, "v")
+    if not np.any(v != 0):
+        raise QSNError("v must have a non-zero entry")
     N = as_positive_int(N, "N")
     norm = np.sum(np.abs(v) ** p) ** (1 / p)
     return float(norm ** 2 / (_positive(kappa, "kappa") ** 2 * N ** 2)) / _repeats(repeats)

@@ -88,6 +88,11 @@ class Network:
         return [s.particles for s in self.sensors]
 
     @property
+    def sensing(self) -> list[int]:
+        """Indices of the sensors that carry parameters (not references or ancillas)."""
+        return [k for k, s in enumerate(self.sensors) if s.n_params]
+
+    @property
     def commuting(self) -> bool:
         """True when all generators commute (Theorem 1 applies)."""
         return all(s.commuting for s in self.sensors)

@@ -48,7 +48,8 @@ class ProbeResult:
     ----------
     name : str
     allocation : list of int or None
-        Particles per sensor (None for the time-shared strategy, see ``note``).
+        Particles on each sensor that carries parameters (None for the time-shared
+        strategy, see ``note``).
     resources : float or None
         Mean resource :math:`\\mathrm{Tr}(\\hat R\\rho)` per shot.
     qfim : numpy.ndarray or None
@@ -198,25 +199,42 @@ class _Task:
         return qcrb(F, self.weights, self.repeats)
 
 
+def _allocation(network: Network) -> list[int]:
+    """Particles on each sensor that carries parameters."""
+    return [network.particles[k] for k in network.sensing]
+
+
 def _state_probe(name: str, network: Network, state: qutip.Qobj, task: _Task,
                  separable: bool | None) -> ProbeResult:
     F = qfim(state, network.local_generators)
-    return ProbeResult(name, network.particles, network.mean_resource(state), F,
+    return ProbeResult(name, _allocation(network), network.mean_resource(state), F,
                        task.bound(F), separable)
 
 
 def _not_applicable(name: str, network: Network, reason: str) -> ProbeResult:
-    return ProbeResult(name, network.particles, None, None, None, name in SEPARABLE, reason)
+    return ProbeResult(name, _allocation(network), None, None, None, name in SEPARABLE, reason)
+
+
+def _sensing_total(network: Network) -> int:
+    """N: the particles on the sensors that carry parameters."""
+    return sum(network.particles[k] for k in network.sensing)
+
+
+def _reallocated(network: Network, numbers) -> Network:
+    """The network with ``numbers`` particles on its sensing sensors (others unchanged)."""
+    full = list(network.particles)
+    for k, n in zip(network.sensing, numbers):
+        full[k] = int(n)
+    return network.with_particles(full)
 
 
 def _time_shared(network: Network, task: _Task) -> ProbeResult:
     """All N particles in a local GHZ state on one sensor per shot, f_k of the shots."""
-    total = sum(network.particles)
+    total = _sensing_total(network)
     per_shot = []
-    for sensor in network.sensors:
-        full = sensor.with_particles(total)
-        gen = full.generators[0]
-        per_shot.append(qfim(full.local_ghz(), [gen])[0, 0])
+    for k in network.sensing:
+        full = network.sensors[k].with_particles(total)
+        per_shot.append(qfim(full.local_ghz(), full.generators)[0, 0])
     per_shot = np.array(per_shot)
     share = task.direction / np.sqrt(per_shot)
     share = share / share.sum()
@@ -228,7 +246,7 @@ def _time_shared(network: Network, task: _Task) -> ProbeResult:
 
 def _builtin(name: str, network: Network, task: _Task) -> ProbeResult:
     if name in ("ghz", "optimal-ghz", "local-ghz", "optimal-separable", "time-shared"):
-        many = [k for k, s in enumerate(network.sensors) if s.n_params != 1]
+        many = [k for k, s in enumerate(network.sensors) if s.n_params > 1]
         if many:
             return _not_applicable(name, network, f"needs one parameter per sensor (sensor "
                                                   f"{many[0]} has "
@@ -242,22 +260,22 @@ def _builtin(name: str, network: Network, task: _Task) -> ProbeResult:
         except QSNError as err:
             return _not_applicable(name, network, str(err))
     if name == "optimal-ghz":
-        numbers = states.proportional_allocation(task.v, sum(network.particles))
+        numbers = states.proportional_allocation(task.v, _sensing_total(network))
         if numbers is None:
             return _not_applicable(name, network, f"no integer allocation of N = "
-                                                  f"{sum(network.particles)} is proportional "
-                                                  f"to |v|")
-        net = network.with_particles(numbers)
+                                                  f"{_sensing_total(network)} is "
+                                                  f"proportional to |v|")
+        net = _reallocated(network, numbers)
         return _state_probe(name, net, states.ghz_like(net, task.v), task, False)
     if name == "local-ghz":
         return _state_probe(name, network, states.local_ghz(network), task, True)
     if name == "product":
         return _state_probe(name, network, states.product(network), task, True)
     if name == "optimal-separable":
-        numbers = best_separable_allocation(task.direction, sum(network.particles))
+        numbers = best_separable_allocation(task.direction, _sensing_total(network))
         if np.any(numbers == 0):
             return _not_applicable(name, network, "the best allocation leaves a sensor empty")
-        net = network.with_particles(numbers.tolist())
+        net = _reallocated(network, numbers)
         return _state_probe(name, net, states.local_ghz(net), task, True)
     if name == "time-shared":
         return _time_shared(network, task)

@@ -3,7 +3,9 @@ r"""Probe states on a network: GHZ-like (Eq. 1), local GHZ, product, NOON, gener
 Every factory takes the :class:`~qsn_qutip.Network` and returns a ``Qobj`` with the network's
 dims.  Conventions: :math:`|\lambda_{\min,n}\rangle`, :math:`|\lambda_{\max,n}\rangle` are each
 sensor's extremal generator eigenstates for its particle number n
-(:meth:`~qsn_qutip.sensors.Sensor.extremal_states`).
+(:meth:`~qsn_qutip.sensors.Sensor.extremal_states`).  A sensor without parameters (a phase
+reference, an ancilla) is left in its :meth:`~qsn_qutip.sensors.Sensor.idle_state` (vacuum,
+ground level) by the GHZ-like, local-GHZ and product probes.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ __all__ = ["ghz_like", "local_ghz", "product", "spin_coherent", "noon", "general
 
 def _one_parameter_per_sensor(network: Network, what: str) -> None:
     for k, sensor in enumerate(network.sensors):
-        if sensor.n_params != 1:
-            raise QSNError(f"{what} needs exactly one parameter per sensor; sensor {k} "
+        if sensor.n_params > 1:
+            raise QSNError(f"{what} needs at most one parameter per sensor; sensor {k} "
                            f"({sensor!r}) carries {sensor.n_params}")
 
 
@@ -59,8 +61,8 @@ def ghz_like(network: Network, v: Sequence[float]) -> qutip.Qobj:
 
     with max and min swapped on every sensor with :math:`v_k < 0` (the gradient example
     :math:`|{\downarrow}^{n_1}{\uparrow}^{n_2}\rangle + |{\uparrow}^{n_1}{\downarrow}^{n_2}\rangle`).
-    Its QFIM is :math:`\kappa^2N^2vv^T/\|v\|_1^2`.  The sensors' particle numbers must be
-    proportional to :math:`|v|` (:math:`n_k = N|v_k|/\|v\|_1`).
+    Its QFIM is :math:`\kappa^2N^2vv^T/\|v\|_1^2`.  The particle numbers of the sensors that
+    carry parameters must be proportional to :math:`|v|` (:math:`n_k = N|v_k|/\|v\|_1`).
 
     Examples
     --------
@@ -71,7 +73,7 @@ def ghz_like(network: Network, v: Sequence[float]) -> qutip.Qobj:
     """
     _one_parameter_per_sensor(network, "ghz_like")
     v = as_real_vector(v, "v", length=network.n_params)
-    numbers = network.particles
+    numbers = [network.particles[k] for k in network.sensing]
     wanted = proportional_allocation(v, sum(numbers))
     if wanted != numbers:
         smallest = _smallest_total(v)
@@ -81,10 +83,16 @@ def ghz_like(network: Network, v: Sequence[float]) -> qutip.Qobj:
         raise QSNError(f"ghz_like needs particle numbers proportional to |v| = "
                        f"{np.abs(v).tolist()}, got n = {numbers}: {hint}")
     ups, downs = [], []
-    for sensor, vk in zip(network.sensors, v):
+    signs = iter(v)
+    for sensor in network.sensors:
+        if not sensor.n_params:
+            ups.append(sensor.idle_state())
+            downs.append(sensor.idle_state())
+            continue
         lo, hi = sensor.extremal_states()
-        ups.append(hi if vk > 0 else lo)
-        downs.append(lo if vk > 0 else hi)
+        positive = next(signs) > 0
+        ups.append(hi if positive else lo)
+        downs.append(lo if positive else hi)
     return (qutip.tensor(ups) + qutip.tensor(downs)) / np.sqrt(2)
 
 
@@ -93,7 +101,8 @@ def _smallest_total(v: np.ndarray) -> int | None:
     if np.any(v == 0):
         return None
     ratios = [Fraction(float(abs(x) / np.abs(v).min())).limit_denominator(1000) for x in v]
-    if not np.allclose([float(r) for r in ratios], np.abs(v) / np.abs(v).min(), atol=1e-9):
+    if not np.allclose([float(r) for r in ratios], np.abs(v) / np.abs(v).min(), rtol=0,
+                       atol=1e-9):
         return None
     lcm = np.lcm.reduce([r.denominator for r in ratios])
     return int(sum(r * lcm for r in ratios))
@@ -106,7 +115,8 @@ def local_ghz(network: Network) -> qutip.Qobj:
     optimal sensor-separable probe for a fixed allocation (Theorem 1).
     """
     _one_parameter_per_sensor(network, "local_ghz")
-    return qutip.tensor([s.local_ghz() for s in network.sensors])
+    return qutip.tensor([s.local_ghz() if s.n_params else s.idle_state()
+                         for s in network.sensors])
 
 
 def product(network: Network) -> qutip.Qobj:
@@ -115,7 +125,8 @@ def product(network: Network) -> qutip.Qobj:
     Qubits in :math:`|+\\rangle` (QFI n per sensor, the standard quantum limit), atoms in the
     superposition of their extremal levels, optical modes in a coherent state.
     """
-    return qutip.tensor([s.product_state() for s in network.sensors])
+    return qutip.tensor([s.product_state() if s.n_params else s.idle_state()
+                         for s in network.sensors])
 
 
 def spin_coherent(network: Network, theta: float = np.pi / 2, phi: float = 0.0) -> qutip.Qobj:

@@ -10,6 +10,8 @@ summed over atoms and the resource is the number of atoms.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import qutip
 
@@ -61,7 +63,9 @@ class MultiLevelAtom(Sensor):
             self.spin, self.axes = None, "z"
             single = [qutip.qdiags(self.levels, 0)]
         else:
-            twice = 2 * spin
+            if isinstance(spin, bool) or not isinstance(spin, numbers.Real):
+                raise QSNError(f"spin must be a positive integer or half-integer, got {spin!r}")
+            twice = 2 * float(spin)
             if not np.isfinite(twice) or twice <= 0 or twice != round(twice):
                 raise QSNError(f"spin must be a positive integer or half-integer, got {spin!r}")
             if not axes or set(axes) - set("xyz") or len(set(axes)) != len(axes):

@@ -119,6 +119,12 @@ class Sensor(abc.ABC):
         lo, hi = self.extremal_states()
         return float(qutip.expect(gen, lo)), float(qutip.expect(gen, hi))
 
+    def idle_state(self) -> qutip.Qobj:
+        """The basis state of least resource (vacuum, ground level): a sensor left unused."""
+        diag = diagonal_of(self.resource_operator)
+        index = int(np.argmin(diag)) if diag is not None else 0
+        return qutip.basis(self.dims, list(np.unravel_index(index, self.dims)))
+
     def local_ghz(self) -> qutip.Qobj:
         r"""The optimal single-sensor probe :math:`(|\lambda_{\min,n}\rangle + |\lambda_{\max,n}\rangle)/\sqrt2`."""
         lo, hi = self.extremal_states()

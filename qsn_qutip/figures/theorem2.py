@@ -1,0 +1,147 @@
+r"""Theorem 2 on random probes: a local ancilla replaces sensor entanglement, at <= 2x resources.
+
+Seeded random probes (Haar kets, every third one a rank-3 density matrix) of a network whose
+generators do not commute — two spin-1 atoms sensing a 3-D field (:math:`\hat J_x,\hat J_y,
+\hat J_z` at each site, d = 6) — are mapped to :func:`~qsn_qutip.theorems.ancilla_counterpart`:
+each sensor entangled only with its own ancilla, on the doubled network.  Left: QCRB
+:math:`\mathrm{Tr}F^{-1}` of the probe (x) against that of the ancilla probe (y), all on or
+below the diagonal.  Right: the resource ratio (ancilla probe's mean resource on the doubled
+network, ancillas counted like sensors, Eq. 25) / the probe's, never above 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..network import Network
+from ..sensors import MultiLevelAtom
+from ..theorems import ancilla_counterpart
+from ._common import diagonal_scatter, new_axes, probe_qcrb, random_probes, styled, write_csv
+from .network import summary
+
+__all__ = ["Theorem2Data", "compute", "to_csv", "plot", "default_network"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Theorem2Data:
+    """Bounds and resources of random probes and of their ancilla counterparts.
+
+    Attributes
+    ----------
+    probe_qcrb : numpy.ndarray
+        :math:`\\mathrm{Tr}F^{-1}` of each probe.
+    ancilla_qcrb : numpy.ndarray
+        :math:`\\mathrm{Tr}F^{-1}` of its ancilla counterpart on the doubled network.
+    mixed : numpy.ndarray of bool
+        Whether the probe is a density matrix.
+    resource_ratio : numpy.ndarray
+        Mean resource of the ancilla probe (sensors + ancillas) / that of the probe.
+    network : str
+        The sensors, e.g. ``"atom j=1 (xyz) + atom j=1 (xyz)"``.
+    """
+
+    probe_qcrb: np.ndarray
+    ancilla_qcrb: np.ndarray
+    mixed: np.ndarray
+    resource_ratio: np.ndarray
+    network: str
+
+
+def default_network() -> Network:
+    """Two spin-1 atoms, each sensing the three components of a field (9 dimensions, d = 6)."""
+    return Network([MultiLevelAtom(spin=1, axes="xyz"), MultiLevelAtom(spin=1, axes="xyz")])
+
+
+def compute(count: int = 60, seed: int = 101, network: Network | None = None,
+            mixed_every: int = 3) -> Theorem2Data:
+    """Evaluate ``count`` seeded random probes and their Theorem-2 ancilla counterparts.
+
+    Parameters
+    ----------
+    count : int
+        Number of probes.
+    seed : int
+        Probe k uses seed ``seed + k``.
+    network : Network, optional
+        Any network (default :func:`default_network`, non-commuting generators).
+    mixed_every : int
+        Every ``mixed_every``-th probe is a rank-3 density matrix (0: kets only).
+
+    Returns
+    -------
+    Theorem2Data
+
+    Examples
+    --------
+    >>> data = compute(count=3)
+    >>> bool(np.all(data.resource_ratio <= 2 * (1 + 1e-9)))
+    True
+    """
+    network = default_network() if network is None else network
+    rows = []
+    for state, mixed in random_probes(network, count, seed, mixed_every):
+        counterpart, doubled = ancilla_counterpart(state, network)
+        rows.append((probe_qcrb(state, network), probe_qcrb(counterpart, doubled), mixed,
+                     doubled.mean_resource(counterpart) / network.mean_resource(state)))
+    x, y, mixed, ratio = (np.array(col) for col in zip(*rows))
+    return Theorem2Data(x, y, mixed.astype(bool), ratio, summary(network))
+
+
+def to_csv(data: Theorem2Data, path: str | os.PathLike) -> None:
+    """Write one row per probe.
+
+    Parameters
+    ----------
+    data : Theorem2Data
+    path : path-like
+    """
+    write_csv(path, {"probe": np.arange(1, len(data.probe_qcrb) + 1),
+                     "mixed": data.mixed,
+                     "qcrb_probe": data.probe_qcrb,
+                     "qcrb_ancilla_counterpart": data.ancilla_qcrb,
+                     "resource_ratio": data.resource_ratio},
+              comments=["theorem2: QCRB Tr(F^-1) of random probes vs their local-ancilla "
+                        "counterparts; expect y <= x and resource ratio <= 2 (Eq. 25)",
+                        f"network: {data.network}"])
+
+
+@styled
+def plot(data: Theorem2Data,
+         fig_ax: tuple[Figure, object] | None = None) -> tuple[Figure, np.ndarray]:
+    """Left: ancilla probe's QCRB against the probe's.  Right: resource ratios with the bound 2.
+
+    Parameters
+    ----------
+    data : Theorem2Data
+    fig_ax : (Figure, two Axes), optional
+
+    Returns
+    -------
+    (Figure, numpy.ndarray of two Axes)
+    """
+    fig, axes = new_axes(fig_ax, ncols=2, figsize=(10.4, 5.0))
+    left, right = axes
+    diagonal_scatter(left, data.probe_qcrb, data.ancilla_qcrb, data.mixed,
+                     y_label=r"QCRB of the local-ancilla probe  Tr$(F^{-1})$  [rad$^2$]")
+    left.set_title("QCRB: ancilla probe never worse")
+    left.text(0.03, 0.97, data.network, transform=left.transAxes, va="top", fontsize=8.5)
+    index = np.arange(1, len(data.resource_ratio) + 1)
+    right.axhline(2.0, color="C3", ls="--", label=r"Theorem 2 bound $R(\varphi)\leq 2R(\rho)$")
+    right.axhline(1.0, color="0.5", ls=":", label="equal resources")
+    right.scatter(index[~data.mixed], data.resource_ratio[~data.mixed], s=22, color="C0",
+                  edgecolor="k", lw=0.4, label="pure probes", zorder=3)
+    right.scatter(index[data.mixed], data.resource_ratio[data.mixed], s=22, marker="s",
+                  color="C1", edgecolor="k", lw=0.4, label="mixed probes, rank 3", zorder=3)
+    right.set_ylim(0, 2.6)
+    right.set_xlim(0, len(index) + 1)
+    right.set_xlabel("probe number")
+    right.set_ylabel(r"resource ratio  $R(\varphi)\,/\,R(\rho)$")
+    right.set_title("resources: at most twice (ancillas counted, Eq. 25)")
+    right.legend(loc="lower right")
+    fig.suptitle("Theorem 2 (non-commuting generators): sensor entanglement replaced by "
+                 "local ancillas")
+    return fig, axes

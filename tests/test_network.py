@@ -1,0 +1,164 @@
+"""Network: dims, parameter partition, generators embedded by hand with ``qutip.tensor``,
+the resource operator, the encoding against ``scipy.linalg.expm``, variants and errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import qutip
+import scipy.linalg
+
+from qsn_qutip import (MultiLevelAtom, Network, OpticalMode, QSNError, QubitEnsemble, states)
+from qsn_qutip.fisher import LocalOperator
+
+
+def mixed_network() -> Network:
+    """Every kind of sensor, a multi-parameter one and a reference mode (dimension 288)."""
+    return Network([QubitEnsemble(2), OpticalMode(3, photons=2),
+                    MultiLevelAtom(spin=1, axes="xyz"), QubitEnsemble(2, basis="full"),
+                    OpticalMode(1, generator=None)])
+
+
+NETWORKS = {
+    "two-dicke": lambda: Network([QubitEnsemble(4), QubitEnsemble(4)]),
+    "full-and-atoms": lambda: Network([QubitEnsemble(2, basis="full"),
+                                       MultiLevelAtom(levels=[-1, 0, 2], atoms=2)]),
+    "mixed": mixed_network,
+}
+networks = pytest.mark.parametrize("make", list(NETWORKS.values()), ids=list(NETWORKS))
+
+
+def _by_hand(op: qutip.Qobj, site: int, network: Network) -> qutip.Qobj:
+    """``op`` on sensor ``site``, identities elsewhere, with qutip.tensor."""
+    return qutip.tensor([op if k == site else qutip.qeye(s.dims)
+                         for k, s in enumerate(network.sensors)])
+
+
+def test_dims_partition_and_sizes():
+    net = mixed_network()
+    assert net.ket_dims == [3, 4, 3, 2, 2, 2]
+    assert net.dims == [net.ket_dims, net.ket_dims]
+    assert net.factor_dims == ((3,), (4,), (3,), (2, 2), (2,))
+    assert net.size == 3 * 4 * 3 * 4 * 2
+    assert net.partition == [[0], [1], [2, 3, 4], [5], []]
+    assert net.n_params == 6
+    assert net.particles == [2, 2, 1, 2, 1]
+    assert net.commuting is False
+    assert Network([QubitEnsemble(2), MultiLevelAtom(spin=1, axes="z")]).commuting is True
+
+
+@networks
+def test_generators_are_embedded_with_tensor(make):
+    net = make()
+    expected = [_by_hand(g, k, net) for k, s in enumerate(net.sensors) for g in s.generators]
+    assert len(net.generators) == len(expected) == net.n_params
+    for gen, hand in zip(net.generators, expected):
+        assert gen.dims == net.dims
+        assert (gen - hand).norm("max") == 0
+
+
+@networks
+def test_local_generators_match_the_full_ones(make):
+    net = make()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(net.size, 2)) + 1j * rng.normal(size=(net.size, 2))
+    for k, local in enumerate(net.local_generators):
+        assert isinstance(local, LocalOperator)
+        assert local.dims == net.ket_dims
+        assert (local.to_qobj() - net.generators[k]).norm("max") == 0
+        np.testing.assert_allclose(local.apply(x), net.generators[k].full() @ x, atol=1e-12)
+
+
+@networks
+def test_resource_operator_is_the_sum_of_local_resources(make):
+    net = make()
+    expected = sum(_by_hand(s.resource_operator, k, net) for k, s in enumerate(net.sensors))
+    assert (net.resource_operator - expected).norm("max") == 0
+    for gen in net.generators:
+        assert (net.resource_operator * gen - gen * net.resource_operator).norm("max") < 1e-12
+
+
+def test_mean_resource_counts_particles_and_photons():
+    net = mixed_network()
+    # qubits 2 + 2, the atom 1, and the modes' photons: 3 in mode 1, 1 in the reference
+    fock = qutip.basis(net.ket_dims, [0, 3, 1, 0, 1, 1])
+    assert net.mean_resource(fock) == pytest.approx(2 + 3 + 1 + 2 + 1, abs=1e-12)
+    assert net.mean_resource(qutip.ket2dm(fock)) == pytest.approx(9.0, abs=1e-12)
+    coherent = qutip.tensor(qutip.basis(3, 1), qutip.coherent(4, 0.5, method="analytic"),
+                            qutip.basis(3, 2), qutip.basis([2, 2], [1, 0]), qutip.basis(2, 0))
+    photons = qutip.expect(qutip.num(4), qutip.coherent(4, 0.5, method="analytic"))
+    assert net.mean_resource(coherent) == pytest.approx(5 + photons, rel=1e-12)
+
+
+@networks
+@pytest.mark.parametrize("seed", [1, 2], ids=["seed1", "seed2"])
+def test_unitary_and_encode_against_expm(make, seed):
+    net = make()
+    rng = np.random.default_rng(seed)
+    phi = rng.uniform(-np.pi, np.pi, net.n_params)
+    exponent = -1j * sum(p * g.full() for p, g in zip(phi, net.generators))
+    expected = scipy.linalg.expm(exponent)
+    u = net.unitary(phi)
+    assert u.dims == net.dims
+    np.testing.assert_allclose(u.full(), expected, atol=1e-10)
+    psi = states.random_pure(net, seed=seed)
+    np.testing.assert_allclose(net.encode(psi, phi).full().ravel(),
+                               expected @ psi.full().ravel(), atol=1e-10)
+    rho = states.random_mixed(net, rank=2, seed=seed)
+    np.testing.assert_allclose(net.encode(rho, phi).full(),
+                               expected @ rho.full() @ expected.conj().T, atol=1e-10)
+
+
+def test_unitary_at_zero_is_identity():
+    net = mixed_network()
+    assert (net.unitary(np.zeros(net.n_params)) - qutip.qeye(net.ket_dims)).norm("max") < 1e-14
+
+
+def test_unitary_of_one_qubit_by_hand():
+    net = Network([QubitEnsemble(1), QubitEnsemble(1)])
+    u = net.unitary([0.4, -1.0])
+    by_hand = qutip.tensor(qutip.Qobj(np.diag(np.exp(-0.5j * np.array([0.4, -0.4])))),
+                           qutip.Qobj(np.diag(np.exp(-0.5j * np.array([-1.0, 1.0])))))
+    np.testing.assert_allclose(u.full(), by_hand.full(), atol=1e-15)
+
+
+def test_with_particles():
+    net = Network([QubitEnsemble(2, basis="full"), OpticalMode(3, photons=1),
+                   MultiLevelAtom(levels=[0, 1], atoms=1)])
+    other = net.with_particles([3, 5, 2])
+    assert other.particles == [3, 5, 2]
+    assert other.ket_dims == [2, 2, 2, 6, 2, 2]
+    assert [type(s) for s in other.sensors] == [type(s) for s in net.sensors]
+    assert other.partition == net.partition
+    assert other.with_particles(np.array([2, 1, 1])).ket_dims == [2, 2, 4, 2]
+
+
+def test_repr():
+    assert repr(Network([QubitEnsemble(2), OpticalMode(3, photons=1)])) == \
+        "Network([QubitEnsemble(2), OpticalMode(3, photons=1)])"
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: Network([]), "non-empty list"),
+    (lambda: Network(QubitEnsemble(2)), "non-empty list"),
+    (lambda: Network(s for s in [QubitEnsemble(2)]), "non-empty list"),
+    (lambda: Network([QubitEnsemble(2), "qubits"]), r"sensors\[1\] must be a Sensor"),
+    (lambda: Network([OpticalMode(2, generator=None)]), "carries no parameter"),
+    (lambda: Network([QubitEnsemble(2)]).with_particles([2, 2]), "one entry per sensor"),
+    (lambda: Network([QubitEnsemble(2)]).with_particles([0]), "n must be an integer >= 1"),
+    (lambda: Network([QubitEnsemble(2)] * 2).unitary([0.1]), "must have length 2"),
+    (lambda: Network([QubitEnsemble(2)]).unitary([np.nan]), "NaN or inf"),
+    (lambda: Network([QubitEnsemble(2)]).unitary([[0.1]]), "1-D vector"),
+    (lambda: Network([QubitEnsemble(2)]).encode(qutip.basis(4, 0), [0.1]),
+     r"dims \[4\], the network has \[3\]"),
+    (lambda: Network([QubitEnsemble(2)]).encode(qutip.basis(3, 0).dag(), [0.1]),
+     "ket or a density matrix"),
+    (lambda: Network([QubitEnsemble(2)]).mean_resource(np.ones(3)), "ket or density-matrix"),
+    (lambda: Network([QubitEnsemble(1)]).check(qutip.basis([2, 2], [0, 0])),
+     "the network has"),
+], ids=["empty", "bare-sensor", "generator-expression", "not-a-sensor", "only-reference",
+        "with-particles-length", "with-particles-zero", "phi-length", "phi-nan", "phi-2d",
+        "state-dims", "bra", "ndarray-state", "check-dims"])
+def test_errors(make, match):
+    with pytest.raises(QSNError, match=match):
+        make()
