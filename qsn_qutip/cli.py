@@ -1,25 +1,32 @@
-"""The ``qsn`` command line (thin: argument parsing and printing only).
+"""The ``qsn`` command line (thin: argument parsing, printing and writing files only).
 
-``qsn demo [--n N]``: the paper's magnetic-gradient example, theta = (phi_2 - phi_1)/sqrt2 on
-two qubit ensembles, for the global GHZ-like probe, the local GHZ probe and the product
-probe, with the closed forms they should equal.
+``qsn run MODEL.toml [--json] [--plot FILE]``
+    Compare the model's probes: a table and the verdict, or one JSON document.
+``qsn check MODEL.toml``
+    Validate the model file and explain it, computing nothing.
+``qsn draw MODEL.toml [-o FILE]``
+    Draw the model's sensor network.
+``qsn demo [--n N]``
+    The paper's magnetic-gradient example on two qubit ensembles.
 
-Bad input prints one line on stderr and exits with code 2.
+Bad input (a model file with a missing or misspelt key, an unreadable file, an unknown
+command or option) prints one line on stderr and exits with code 2; nothing is written.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
-from . import states
 from ._checks import QSNError
-from .bounds import function_bound, ghz_bound, separable_bound
-from .fisher import qfim
+from .modelfile import Model, load_model
 from .network import Network
+from .report import compare
 from .sensors import QubitEnsemble
 
 __all__ = ["main"]
@@ -32,43 +39,98 @@ class _Parser(argparse.ArgumentParser):
         raise QSNError(message)
 
 
-def gradient_rows(n: int) -> list[tuple[str, str, float, float]]:
-    """(probe, allocation, mean resource, bound) for the gradient example with n qubits per site."""
-    network = Network([QubitEnsemble(n, name="left"), QubitEnsemble(n, name="right")])
-    v = np.array([-1.0, 1.0]) / np.sqrt(2)
-    probes = {"global GHZ (Eq. 1)": states.ghz_like(network, v),
-              "local GHZ": states.local_ghz(network),
-              "product (SQL)": states.product(network)}
-    rows = []
-    for name, psi in probes.items():
-        bound = function_bound(qfim(psi, network.local_generators), v)
-        rows.append((name, f"{n}+{n}", network.mean_resource(psi), bound))
-    return rows
+def _model(path: str) -> Model:
+    return load_model(path)
+
+
+def _checked_output(path: str | None, formats=("png", "pdf", "svg")) -> Path | None:
+    """Validate an output file name before any work is done."""
+    if path is None:
+        return None
+    out = Path(path)
+    if out.suffix.lstrip(".").lower() not in formats:
+        raise QSNError(f"{path}: the picture must end in one of "
+                       f"{', '.join('.' + f for f in formats)}")
+    if out.parent != Path("") and not out.parent.is_dir():
+        raise QSNError(f"{path}: the directory {out.parent} does not exist")
+    return out
+
+
+def _compared(model: Model):
+    try:
+        return model.compare()
+    except QSNError as err:
+        raise QSNError(f"{model.source}: {err}") from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    plot_path = _checked_output(args.plot)
+    model = _model(args.model)
+    result = _compared(model)
+    if plot_path is not None:
+        from .figures import comparison
+        from .figures._common import save_figure
+        fig, _ = comparison.plot(result, title=model.name)
+        save_figure(fig, plot_path)
+    if args.json:
+        document = {"model": model.name, **result.to_dict()}
+        print(json.dumps(document, indent=2, allow_nan=False))
+    else:
+        print(f"{model.name}" + (f": {model.description}" if model.description else ""))
+        print(result)
+        if plot_path is not None:
+            print(f"picture: {plot_path}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    model = _model(args.model)
+    print(model.describe())
+    print(f"{args.model}: OK")
+    return 0
+
+
+def _draw(args: argparse.Namespace) -> int:
+    out = _checked_output(args.output) or Path(Path(args.model).stem + "_network.png")
+    model = _model(args.model)
+    from .figures import network as network_figure
+    from .figures._common import save_figure
+    fig, _ = network_figure.draw(model.network)
+    save_figure(fig, out)
+    print(f"network of {model.name}: {out}")
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
     n = args.n
-    rows = gradient_rows(n)
+    network = Network([QubitEnsemble(n, name="left"), QubitEnsemble(n, name="right")])
     v = np.array([-1.0, 1.0]) / np.sqrt(2)
-    best_separable = rows[1][3]
     print(f"Magnetic gradient theta = (phi_2 - phi_1)/sqrt2, two sensors of {n} qubits "
-          f"(N = {2 * n}), one repeat")
-    print(f"{'probe':<20} {'qubits':>7} {'resources':>10} {'Var(theta) >=':>14} "
-          f"{'vs local GHZ':>13}")
-    for name, alloc, resources, bound in rows:
-        print(f"{name:<20} {alloc:>7} {resources:>10.4g} {bound:>14.6g} "
-              f"{bound / best_separable:>13.4g}")
-    print(f"closed forms: GHZ-like ||v||_1^2/N^2 = {ghz_bound(v, 2 * n):.6g}, "
-          f"best separable ||v||_(2/3)^2/N^2 = {separable_bound(v, 2 * n):.6g}")
-    print("Verdict: the sensor-entangled GHZ-like probe halves the variance of the global "
-          "function (||v||_1^2/||v||_(2/3)^2 = 1/2); for phi_1 and phi_2 themselves the "
-          "separable local GHZ probe is optimal (Theorem 1).")
+          f"(N = {2 * n})")
+    print(compare(network, v=v))
     return 0
 
 
 def _build_parser() -> _Parser:
     parser = _Parser(prog="qsn", description="Networks of quantum sensors on QuTiP.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="compare the probes of a model file")
+    run.add_argument("model", help="the model file (TOML)")
+    run.add_argument("--json", action="store_true", help="print one JSON document")
+    run.add_argument("--plot", metavar="FILE", help="also draw the comparison (.png/.pdf/.svg)")
+    run.set_defaults(run=_run)
+
+    check = commands.add_parser("check", help="validate and explain a model file")
+    check.add_argument("model", help="the model file (TOML)")
+    check.set_defaults(run=_check)
+
+    draw = commands.add_parser("draw", help="draw the sensor network of a model file")
+    draw.add_argument("model", help="the model file (TOML)")
+    draw.add_argument("-o", "--output", metavar="FILE",
+                      help="picture file (.png/.pdf/.svg; default MODEL_network.png)")
+    draw.set_defaults(run=_draw)
+
     demo = commands.add_parser("demo", help="the gradient-magnetometry comparison table")
     demo.add_argument("--n", type=int, default=4, help="qubits per sensor (default 4)")
     demo.set_defaults(run=_demo)

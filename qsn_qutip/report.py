@@ -134,6 +134,31 @@ class Comparison:
             return f"theta = v . phi with v = {np.round(self.v, 6).tolist()}"
         return f"all {len(self.weights)} parameters, weights W = {self.weights.tolist()}"
 
+    def to_dict(self) -> dict:
+        """A JSON-ready summary: no numpy types, no infinities (null with the reason instead)."""
+        def number(x):
+            return None if x is None or not np.isfinite(x) else float(x)
+
+        probes = []
+        for p in self.probes:
+            note = p.note
+            if p.bound is not None and not np.isfinite(p.bound):
+                note = ("not estimable: the task's direction lies outside the range of the "
+                        "QFIM" + (f"; {note}" if note else ""))
+            probes.append({"name": p.name, "allocation": p.allocation,
+                           "resources": number(p.resources),
+                           "qfim": None if p.qfim is None else np.asarray(p.qfim).tolist(),
+                           "bound": number(p.bound), "separable": p.separable, "note": note})
+        return {"parameters": self.network.n_params,
+                "task": {"function": None if self.v is None else self.v.tolist(),
+                         "weights": None if self.weights is None else self.weights.tolist(),
+                         "repeats": self.repeats, "description": self.task},
+                "probes": probes,
+                "verdict": {"best": self.verdict.best,
+                            "best_separable": self.verdict.best_separable,
+                            "ratio": number(self.verdict.ratio),
+                            "reason": self.verdict.reason}}
+
     def __str__(self) -> str:
         best_sep = (self[self.verdict.best_separable].bound
                     if self.verdict.best_separable else None)

@@ -13,8 +13,8 @@ from qsn_qutip.fisher import LocalOperator
 
 
 def mixed_network() -> Network:
-    """Every kind of sensor, a multi-parameter one and a reference mode (dimension 288)."""
-    return Network([QubitEnsemble(2), OpticalMode(3, photons=2),
+    """Every kind of sensor, a multi-parameter one and a reference mode (dimension 144)."""
+    return Network([QubitEnsemble(1), OpticalMode(2, photons=1),
                     MultiLevelAtom(spin=1, axes="xyz"), QubitEnsemble(2, basis="full"),
                     OpticalMode(1, generator=None)])
 
@@ -36,13 +36,13 @@ def _by_hand(op: qutip.Qobj, site: int, network: Network) -> qutip.Qobj:
 
 def test_dims_partition_and_sizes():
     net = mixed_network()
-    assert net.ket_dims == [3, 4, 3, 2, 2, 2]
+    assert net.ket_dims == [2, 3, 3, 2, 2, 2]
     assert net.dims == [net.ket_dims, net.ket_dims]
-    assert net.factor_dims == ((3,), (4,), (3,), (2, 2), (2,))
-    assert net.size == 3 * 4 * 3 * 4 * 2
+    assert net.factor_dims == ((2,), (3,), (3,), (2, 2), (2,))
+    assert net.size == 2 * 3 * 3 * 4 * 2
     assert net.partition == [[0], [1], [2, 3, 4], [5], []]
     assert net.n_params == 6
-    assert net.particles == [2, 2, 1, 2, 1]
+    assert net.particles == [1, 1, 1, 2, 1]
     assert net.commuting is False
     assert Network([QubitEnsemble(2), MultiLevelAtom(spin=1, axes="z")]).commuting is True
 
@@ -80,14 +80,17 @@ def test_resource_operator_is_the_sum_of_local_resources(make):
 
 def test_mean_resource_counts_particles_and_photons():
     net = mixed_network()
-    # qubits 2 + 2, the atom 1, and the modes' photons: 3 in mode 1, 1 in the reference
-    fock = qutip.basis(net.ket_dims, [0, 3, 1, 0, 1, 1])
-    assert net.mean_resource(fock) == pytest.approx(2 + 3 + 1 + 2 + 1, abs=1e-12)
-    assert net.mean_resource(qutip.ket2dm(fock)) == pytest.approx(9.0, abs=1e-12)
-    coherent = qutip.tensor(qutip.basis(3, 1), qutip.coherent(4, 0.5, method="analytic"),
-                            qutip.basis(3, 2), qutip.basis([2, 2], [1, 0]), qutip.basis(2, 0))
-    photons = qutip.expect(qutip.num(4), qutip.coherent(4, 0.5, method="analytic"))
-    assert net.mean_resource(coherent) == pytest.approx(5 + photons, rel=1e-12)
+    # qubits 1 + 2, the atom 1, and the modes' photons: 2 in mode 1, 1 in the reference
+    fock = qutip.basis(net.ket_dims, [0, 2, 1, 0, 1, 1])
+    assert net.mean_resource(fock) == pytest.approx(1 + 2 + 1 + 2 + 1, abs=1e-12)
+    assert net.mean_resource(qutip.ket2dm(fock)) == pytest.approx(7.0, abs=1e-12)
+    alpha = 0.5
+    mode = qutip.coherent(3, alpha, method="analytic").unit()
+    amplitudes = np.exp(-alpha ** 2 / 2) * alpha ** np.arange(3) / np.sqrt([1, 1, 2])
+    photons = np.sum(np.arange(3) * amplitudes ** 2) / np.sum(amplitudes ** 2)
+    coherent = qutip.tensor(qutip.basis(2, 1), mode, qutip.basis(3, 2),
+                            qutip.basis([2, 2], [1, 0]), qutip.basis(2, 0))
+    assert net.mean_resource(coherent) == pytest.approx(4 + photons, rel=1e-12)
 
 
 @networks
@@ -130,7 +133,9 @@ def test_with_particles():
     assert other.ket_dims == [2, 2, 2, 6, 2, 2]
     assert [type(s) for s in other.sensors] == [type(s) for s in net.sensors]
     assert other.partition == net.partition
-    assert other.with_particles(np.array([2, 1, 1])).ket_dims == [2, 2, 4, 2]
+    # the optical cutoff never shrinks: it holds the 5 photons of before
+    fewer = other.with_particles(np.array([2, 1, 1]))
+    assert fewer.particles == [2, 1, 1] and fewer.ket_dims == [2, 2, 6, 2]
 
 
 def test_repr():

@@ -25,15 +25,15 @@ import qutip
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogFormatter
 
-from .. import states
 from .._checks import QSNError
 from ..bounds import qcrb
 from ..fisher import qfim
 from ..network import Network
 
 __all__ = ["STYLE", "FORMATS", "styled", "new_axes", "write_csv", "save_figure",
-           "atomic_path", "random_probes", "probe_qcrb", "diagonal_scatter", "param_label"]
+           "atomic_path", "random_probes", "probe_qcrb", "diagonal_scatter", "plain_log_ticks", "param_label"]
 
 #: rc parameters of every figure (applied with :func:`matplotlib.rc_context`, never globally)
 STYLE: dict[str, Any] = {
@@ -233,9 +233,20 @@ def save_figure(fig: Figure, path: str | os.PathLike, fmt: str | None = None) ->
     return path
 
 
+def _sparse_ket(network: Network, seed: int) -> qutip.Qobj:
+    """A random ket whose support is a random fraction (0.3 to 1) of the network's basis."""
+    density = np.random.default_rng(seed).uniform(0.3, 1.0)
+    return qutip.rand_ket(network.ket_dims, density=density, distribution="fill", seed=seed)
+
+
 def random_probes(network: Network, count: int, seed: int,
                   mixed_every: int = 3) -> Iterator[tuple[qutip.Qobj, bool]]:
-    """Seeded random probes on ``network``: Haar kets, every ``mixed_every``-th a rank-3 mixture.
+    """Seeded random probes on ``network``, generally entangled between the sensors.
+
+    Probe k is a random ket (:func:`qutip.rand_ket`, ``distribution="fill"``) supported on a
+    random fraction between 0.3 and 1 of the basis, so that the probes range from nearly
+    Haar-typical to far from it; every ``mixed_every``-th probe is instead a mixture of three
+    such kets with Dirichlet weights (rank 3).
 
     Parameters
     ----------
@@ -243,22 +254,30 @@ def random_probes(network: Network, count: int, seed: int,
     count : int
         Number of probes.
     seed : int
-        Probe k uses ``seed + k``.
+        Probe k uses seed ``seed + k`` (its mixture components ``1000 (seed + k) + j``).
     mixed_every : int
-        Every ``mixed_every``-th probe (k = 0, mixed_every, ...) is a rank-3 density matrix;
-        0 for kets only.
+        Every ``mixed_every``-th probe (k = 0, mixed_every, ...) is mixed; 0 for kets only.
 
     Yields
     ------
     (Qobj, bool)
         The probe and whether it is mixed.
+
+    Examples
+    --------
+    >>> from qsn_qutip import Network, QubitEnsemble
+    >>> probes = list(random_probes(Network([QubitEnsemble(1)] * 2), 2, seed=0))
+    >>> [(p.type, mixed) for p, mixed in probes]
+    [('oper', True), ('ket', False)]
     """
     for k in range(count):
-        mixed = bool(mixed_every) and k % mixed_every == 0
-        if mixed:
-            yield states.random_mixed(network, rank=min(3, network.size), seed=seed + k), True
+        s = seed + k
+        if mixed_every and k % mixed_every == 0:
+            weights = np.random.default_rng(s).dirichlet(np.ones(3))
+            kets = [_sparse_ket(network, 1000 * s + j) for j in range(3)]
+            yield sum(w * ket.proj() for w, ket in zip(weights, kets)), True
         else:
-            yield states.random_pure(network, seed=seed + k), False
+            yield _sparse_ket(network, s), False
 
 
 def probe_qcrb(state: qutip.Qobj, network: Network) -> float:
@@ -268,8 +287,11 @@ def probe_qcrb(state: qutip.Qobj, network: Network) -> float:
 
 def diagonal_scatter(ax: Axes, x: np.ndarray, y: np.ndarray, mixed: np.ndarray, *,
                      y_label: str, x_label: str = r"QCRB of the probe  Tr$(F^{-1})$  [rad$^2$]",
-                     color: str = "C0") -> None:
+                     title: str | None = None, color: str = "C0") -> None:
     """Log-log scatter of ``y`` against ``x`` with the line y = x and the forbidden half shaded.
+
+    Pairs with an infinite bound (a probe that cannot estimate every parameter) are left out
+    and counted in the legend.
 
     Parameters
     ----------
@@ -279,10 +301,17 @@ def diagonal_scatter(ax: Axes, x: np.ndarray, y: np.ndarray, mixed: np.ndarray, 
     mixed : numpy.ndarray of bool
         Which input probes are density matrices (drawn as squares).
     y_label, x_label : str
+    title : str, optional
+        Legend title (e.g. the network).
     color : str
     """
-    lo = min(x.min(), y.min()) / 1.4
-    hi = max(x.max(), y.max()) * 1.4
+    finite = np.isfinite(x) & np.isfinite(y)
+    if not np.any(finite):
+        raise QSNError("no probe has a finite bound to plot")
+    omitted = int(np.sum(~finite))
+    x, y, mixed = x[finite], y[finite], mixed[finite]
+    lo = min(x.min(), y.min()) / 1.3
+    hi = max(x.max(), y.max()) * 1.3
     line = np.array([lo, hi])
     ax.fill_between(line, line, hi, color="0.85", alpha=0.6, lw=0,
                     label="forbidden by the theorem (y > x)")
@@ -292,14 +321,26 @@ def diagonal_scatter(ax: Axes, x: np.ndarray, y: np.ndarray, mixed: np.ndarray, 
     if np.any(mixed):
         ax.scatter(x[mixed], y[mixed], s=22, marker="s", color="C1", edgecolor="k", lw=0.4,
                    label=f"mixed probes, rank 3 ({int(np.sum(mixed))})", zorder=3)
+    if omitted:
+        ax.plot([], [], ls="none", label=f"{omitted} probe(s) not estimable (inf), omitted")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    plain_log_ticks(ax)
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
     ax.set_aspect("equal")
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", title=title, title_fontsize=8.5, alignment="left")
+
+
+def plain_log_ticks(ax: Axes) -> None:
+    """Label the log axes of ``ax`` with plain numbers (``3``, ``0.5``), minor ticks too."""
+    for axis in (ax.xaxis, ax.yaxis):
+        if axis.get_scale() == "log":
+            axis.set_major_formatter(LogFormatter(labelOnlyBase=False))
+            axis.set_minor_formatter(LogFormatter(labelOnlyBase=False,
+                                                  minor_thresholds=(1.2, 0.6)))
 
 
 def param_label(indices: Sequence[int]) -> str:

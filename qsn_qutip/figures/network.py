@@ -27,6 +27,9 @@ __all__ = ["NetworkData", "compute", "to_csv", "plot", "draw", "sensor_label", "
 
 #: colour of each sensor kind
 KIND_COLORS = {"qubits": "C0", "mode": "C1", "atom": "C2", "ancilla": "0.7"}
+#: legend name of each sensor kind
+KIND_NAMES = {"qubits": "qubit ensemble", "mode": "optical mode", "atom": "multi-level atom",
+              "ancilla": "local ancilla"}
 NODE_RADIUS = 0.2
 
 
@@ -189,7 +192,7 @@ def plot(data: NetworkData, fig_ax: tuple[Figure, object] | None = None) -> tupl
     -------
     (Figure, Axes)
     """
-    fig, ax = new_axes(fig_ax, figsize=(6.4, 4.6))
+    fig, ax = new_axes(fig_ax, figsize=(6.4, 4.4))
     ax.grid(False)
     for (a, b), kind in zip(data.links, data.link_kinds):
         ax.plot(data.x[[a, b]], data.y[[a, b]], color="0.35", zorder=1,
@@ -207,19 +210,20 @@ def plot(data: NetworkData, fig_ax: tuple[Figure, object] | None = None) -> tupl
                 ha=ha, va=va, fontsize=9.5, zorder=3)
     ax.set_aspect("equal")
     ax.set_xlim(-2.3, 2.3)
-    ax.set_ylim(-1.45, 1.45)
+    ax.set_ylim(-1.2, 1.2)
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
-    handles = [Patch(facecolor=KIND_COLORS.get(kind, "C4"), edgecolor="k", label=kind)
+    handles = [Patch(facecolor=KIND_COLORS.get(kind, "C4"), edgecolor="k",
+                     label=KIND_NAMES.get(kind, kind))
                for kind in dict.fromkeys(data.kinds)]
     if "entangled" in data.link_kinds:
         handles.append(Line2D([], [], color="0.35", ls="--", label="entanglement link"))
     if "ancilla" in data.link_kinds:
         handles.append(Line2D([], [], color="0.35", ls="-", label="sensor–ancilla"))
     ax.legend(handles=handles, loc="lower center", ncols=len(handles),
-              bbox_to_anchor=(0.5, -0.08), frameon=False)
+              bbox_to_anchor=(0.5, -0.1), frameon=False)
     sensors = len(data.labels)
     ax.set_title(f"Quantum sensing network: {sensors} sensor{'s' * (sensors != 1)}, "
                  f"d = {data.n_params} parameters\n"

@@ -125,9 +125,8 @@ def plot(data: Theorem1Data,
     """
     fig, ax = new_axes(fig_ax, figsize=(5.4, 5.2))
     diagonal_scatter(ax, data.probe_qcrb, data.separable_qcrb, data.mixed,
-                     y_label=r"QCRB of the separable counterpart  Tr$(F^{-1})$  [rad$^2$]")
+                     y_label=r"QCRB of the separable counterpart  Tr$(F^{-1})$  [rad$^2$]",
+                     title=f"{data.network}\n(same mean resource for every pair)")
     ax.set_title("Theorem 1 (commuting generators):\nthe sensor-separable counterpart is "
                  "never worse")
-    ax.text(0.03, 0.97, f"{data.network}\nsame mean resource for every pair",
-            transform=ax.transAxes, va="top", fontsize=8.5)
     return fig, ax

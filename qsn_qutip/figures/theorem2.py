@@ -6,7 +6,9 @@ generators do not commute — two spin-1 atoms sensing a 3-D field (:math:`\hat 
 each sensor entangled only with its own ancilla, on the doubled network.  Left: QCRB
 :math:`\mathrm{Tr}F^{-1}` of the probe (x) against that of the ancilla probe (y), all on or
 below the diagonal.  Right: the resource ratio (ancilla probe's mean resource on the doubled
-network, ancillas counted like sensors, Eq. 25) / the probe's, never above 2.
+network, ancillas counted like sensors, Eq. 25) / the probe's, never above 2 — exactly 2
+here, as the canonical purification puts :math:`\rho_k^T` on ancilla k; with free ancillas
+it is 1.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import dataclasses
 import os
 
 import numpy as np
+import qutip
 from matplotlib.figure import Figure
 
 from ..network import Network
-from ..sensors import MultiLevelAtom
+from ..sensors import Ancilla, MultiLevelAtom
 from ..theorems import ancilla_counterpart
 from ._common import diagonal_scatter, new_axes, probe_qcrb, random_probes, styled, write_csv
 from .network import summary
@@ -39,7 +42,9 @@ class Theorem2Data:
     mixed : numpy.ndarray of bool
         Whether the probe is a density matrix.
     resource_ratio : numpy.ndarray
-        Mean resource of the ancilla probe (sensors + ancillas) / that of the probe.
+        Mean resource of the ancilla probe (sensors + ancillas, Eq. 25) / that of the probe.
+    sensor_ratio : numpy.ndarray
+        The same with the ancillas counted as free (the sensors' share only).
     network : str
         The sensors, e.g. ``"atom j=1 (xyz) + atom j=1 (xyz)"``.
     """
@@ -48,6 +53,7 @@ class Theorem2Data:
     ancilla_qcrb: np.ndarray
     mixed: np.ndarray
     resource_ratio: np.ndarray
+    sensor_ratio: np.ndarray
     network: str
 
 
@@ -85,10 +91,15 @@ def compute(count: int = 60, seed: int = 101, network: Network | None = None,
     rows = []
     for state, mixed in random_probes(network, count, seed, mixed_every):
         counterpart, doubled = ancilla_counterpart(state, network)
+        resource = network.mean_resource(state)
+        on_sensors = sum(qutip.expect(sensor.resource_operator,
+                                      doubled.reduced_state(counterpart, k))
+                         for k, sensor in enumerate(doubled.sensors)
+                         if not isinstance(sensor, Ancilla))
         rows.append((probe_qcrb(state, network), probe_qcrb(counterpart, doubled), mixed,
-                     doubled.mean_resource(counterpart) / network.mean_resource(state)))
-    x, y, mixed, ratio = (np.array(col) for col in zip(*rows))
-    return Theorem2Data(x, y, mixed.astype(bool), ratio, summary(network))
+                     doubled.mean_resource(counterpart) / resource, on_sensors / resource))
+    x, y, mixed, ratio, sensor_ratio = (np.array(col) for col in zip(*rows))
+    return Theorem2Data(x, y, mixed.astype(bool), ratio, sensor_ratio, summary(network))
 
 
 def to_csv(data: Theorem2Data, path: str | os.PathLike) -> None:
@@ -103,7 +114,8 @@ def to_csv(data: Theorem2Data, path: str | os.PathLike) -> None:
                      "mixed": data.mixed,
                      "qcrb_probe": data.probe_qcrb,
                      "qcrb_ancilla_counterpart": data.ancilla_qcrb,
-                     "resource_ratio": data.resource_ratio},
+                     "resource_ratio": data.resource_ratio,
+                     "resource_ratio_ancillas_free": data.sensor_ratio},
               comments=["theorem2: QCRB Tr(F^-1) of random probes vs their local-ancilla "
                         "counterparts; expect y <= x and resource ratio <= 2 (Eq. 25)",
                         f"network: {data.network}"])
@@ -126,22 +138,28 @@ def plot(data: Theorem2Data,
     fig, axes = new_axes(fig_ax, ncols=2, figsize=(10.4, 5.0))
     left, right = axes
     diagonal_scatter(left, data.probe_qcrb, data.ancilla_qcrb, data.mixed,
-                     y_label=r"QCRB of the local-ancilla probe  Tr$(F^{-1})$  [rad$^2$]")
+                     y_label=r"QCRB of the local-ancilla probe  Tr$(F^{-1})$  [rad$^2$]",
+                     title=data.network)
     left.set_title("QCRB: ancilla probe never worse")
-    left.text(0.03, 0.97, data.network, transform=left.transAxes, va="top", fontsize=8.5)
     index = np.arange(1, len(data.resource_ratio) + 1)
     right.axhline(2.0, color="C3", ls="--", label=r"Theorem 2 bound $R(\varphi)\leq 2R(\rho)$")
     right.axhline(1.0, color="0.5", ls=":", label="equal resources")
-    right.scatter(index[~data.mixed], data.resource_ratio[~data.mixed], s=22, color="C0",
-                  edgecolor="k", lw=0.4, label="pure probes", zorder=3)
-    right.scatter(index[data.mixed], data.resource_ratio[data.mixed], s=22, marker="s",
-                  color="C1", edgecolor="k", lw=0.4, label="mixed probes, rank 3", zorder=3)
+    for ratio, fill, what in ((data.resource_ratio, True, "ancillas counted"),
+                              (data.sensor_ratio, False, "ancillas free")):
+        for mask, marker, color, kind in ((~data.mixed, "o", "C0", "pure"),
+                                          (data.mixed, "s", "C1", "mixed")):
+            right.scatter(index[mask], ratio[mask], s=22, marker=marker, lw=0.6, zorder=3,
+                          color=color if fill else "none", edgecolor="k" if fill else color,
+                          label=f"{kind} probes, {what}")
+    right.text(0.5, 0.58, "canonical purification: ancilla k holds $\\rho_k^T$,\n"
+               "as many resources as its sensor", transform=right.transAxes, ha="center",
+               fontsize=8.5, color="0.25")
     right.set_ylim(0, 2.6)
     right.set_xlim(0, len(index) + 1)
     right.set_xlabel("probe number")
     right.set_ylabel(r"resource ratio  $R(\varphi)\,/\,R(\rho)$")
-    right.set_title("resources: at most twice (ancillas counted, Eq. 25)")
-    right.legend(loc="lower right")
+    right.set_title("resources: at most twice with ancillas counted (Eq. 25)")
+    right.legend(loc="lower right", ncols=2, fontsize=7.8)
     fig.suptitle("Theorem 2 (non-commuting generators): sensor entanglement replaced by "
                  "local ancillas")
     return fig, axes

@@ -1,0 +1,115 @@
+"""The paper-style figure gallery: one module per figure, each ``compute`` -> ``to_csv`` / ``plot``.
+
+Every module in :data:`FIGURES` exposes
+
+* ``compute(...) -> data``: a small dataclass of numpy arrays, with fast defaults;
+* ``to_csv(data, path)``: the numbers behind the figure (``#`` comment lines first);
+* ``plot(data, fig_ax=None) -> (fig, ax)``: styled with :func:`matplotlib.rc_context`
+  on an Agg canvas (``ax`` is an array of two Axes for the two-panel figures).
+
+:func:`render_all` writes ``<name>.<fmt>`` and ``<name>.csv`` for each (``qsn figures``).
+
+Examples
+--------
+>>> from qsn_qutip.figures import FIGURES
+>>> data = FIGURES["gradient"].compute(n_values=(2, 4))
+>>> fig, axes = FIGURES["gradient"].plot(data)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+from .._checks import QSNError
+from . import gain_map, global_functions, gradient, multiphase, network, theorem1, theorem2
+from ._common import FORMATS, save_figure
+
+__all__ = ["FIGURES", "render", "render_all"]
+
+#: figure name -> module (``compute``, ``to_csv``, ``plot``), in gallery order
+FIGURES: dict[str, ModuleType] = {
+    "network": network,
+    "theorem1": theorem1,
+    "theorem2": theorem2,
+    "global-functions": global_functions,
+    "gain-map": gain_map,
+    "gradient": gradient,
+    "multiphase": multiphase,
+}
+
+
+def _names(only: str | Sequence[str] | None) -> list[str]:
+    """The requested figure names, checked against :data:`FIGURES`."""
+    if only is None:
+        return list(FIGURES)
+    names = [only] if isinstance(only, str) else list(only)
+    unknown = [name for name in names if name not in FIGURES]
+    if unknown or not names:
+        raise QSNError(f"unknown figure {', '.join(map(repr, unknown)) or '(none given)'}; "
+                       f"figures are: {', '.join(FIGURES)}")
+    return list(dict.fromkeys(names))
+
+
+def render(name: str, out_dir: str | os.PathLike, fmt: str = "png") -> tuple[Path, Path]:
+    """Compute one figure with its defaults and write ``<name>.<fmt>`` and ``<name>.csv``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`FIGURES`.
+    out_dir : path-like
+        Created when missing.
+    fmt : {"png", "pdf", "svg"}
+
+    Returns
+    -------
+    (pathlib.Path, pathlib.Path)
+        The image and the CSV file.
+    """
+    (name,) = _names(name)
+    fmt = str(fmt).lower()
+    if fmt not in FORMATS:
+        raise QSNError(f"format must be one of {list(FORMATS)}, got {fmt!r}")
+    out = Path(out_dir)
+    module = FIGURES[name]
+    data = module.compute()
+    csv_path = out / f"{name}.csv"
+    module.to_csv(data, csv_path)
+    fig, _ = module.plot(data)
+    return save_figure(fig, out / f"{name}.{fmt}", fmt), csv_path
+
+
+def render_all(out_dir: str | os.PathLike, only: str | Sequence[str] | None = None,
+               fmt: str = "png") -> list[Path]:
+    """Render every figure (or those named in ``only``) into ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Created when missing.
+    only : str or sequence of str, optional
+        Figure names (keys of :data:`FIGURES`); default all.
+    fmt : {"png", "pdf", "svg"}
+        Image format; a CSV file is written beside every image.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, image then CSV for each figure.
+
+    Raises
+    ------
+    QSNError
+        For an unknown figure name (the message lists the names) or format, before anything
+        is written.
+    """
+    names = _names(only)
+    if str(fmt).lower() not in FORMATS:
+        raise QSNError(f"format must be one of {list(FORMATS)}, got {fmt!r}")
+    written: list[Path] = []
+    for name in names:
+        written.extend(render(name, out_dir, fmt))
+    return written

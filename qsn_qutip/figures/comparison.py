@@ -1,0 +1,65 @@
+"""The picture of one comparison (``qsn run MODEL --plot FILE``): the bound of every probe.
+
+A dot per probe on a log scale, entangled probes, sensor-separable ones and the
+time-shared reference each in their colour, the best separable bound as a dashed line, probes that do not apply or cannot
+estimate the task listed with the reason.  Not part of the gallery: it draws a
+:class:`~qsn_qutip.report.Comparison` the user computed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import NullFormatter
+
+from ..report import REFERENCES, Comparison
+from ._common import new_axes, styled
+
+__all__ = ["plot"]
+
+COLOURS = {"entangled": "tab:red", "separable": "tab:blue", "reference": "tab:gray"}
+LABELS = {"entangled": "sensor-entangled", "separable": "sensor-separable",
+          "reference": "separable reference (time-shared)"}
+
+
+@styled
+def plot(comparison: Comparison, fig_ax: tuple[Figure, object] | None = None,
+         title: str | None = None) -> tuple[Figure, object]:
+    """Dot chart of the bounds in ``comparison`` (log scale); returns ``(fig, ax)``."""
+    fig, ax = new_axes(fig_ax)
+    names, bounds, colours, missing = [], [], [], []
+    for probe in comparison.probes:
+        if probe.bound is None or not np.isfinite(probe.bound):
+            missing.append(probe.name)
+            continue
+        names.append(probe.name)
+        bounds.append(probe.bound)
+        colours.append(COLOURS["reference" if probe.name in REFERENCES else
+                               "separable" if probe.separable else "entangled"])
+    y = np.arange(len(names))
+    if names:
+        ax.hlines(y, min(bounds) / 2, bounds, colors=colours, lw=2)
+        ax.scatter(bounds, y, c=colours, s=60, zorder=3)
+        for yy, bound in zip(y, bounds):
+            ax.annotate(f"{bound:.4g}", (bound, yy), xytext=(6, 6),
+                        textcoords="offset points", fontsize=8)
+        ax.set_xscale("log")
+        ax.set_xlim(min(bounds) / 2, max(bounds) * 3)
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_yticks(y, names)
+        ax.set_ylim(len(names) - 0.5, -0.5)
+    handles = [Patch(color=COLOURS[kind], label=LABELS[kind]) for kind in COLOURS
+               if COLOURS[kind] in colours]
+    best_sep = comparison.verdict.best_separable
+    if best_sep is not None and np.isfinite(comparison[best_sep].bound):
+        handles.append(ax.axvline(comparison[best_sep].bound, color="k", ls="--", lw=1,
+                                  label=f"best separable ({best_sep})"))
+    ax.legend(handles=handles, loc="best")
+    what = "Var(θ)" if comparison.v is not None else "Tr(W Cov)"
+    ax.set_xlabel(f"quantum Cramér-Rao bound on {what} (μ = {comparison.repeats})")
+    ax.set_title(title or comparison.task)
+    if missing:
+        ax.text(0.01, 0.01, "no finite bound: " + ", ".join(missing), transform=ax.transAxes,
+                fontsize=8, va="bottom")
+    return fig, ax

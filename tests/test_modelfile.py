@@ -1,0 +1,195 @@
+"""Model files: every bundled model through `qsn run --json`, and every kind of bad input
+through the real console script (one line on stderr, exit code 2, no traceback, no file)."""
+
+import json
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qsn_qutip import QSNError, ghz_bound, separable_bound
+from qsn_qutip.modelfile import load_model, parse_model
+
+MODELS = Path(__file__).resolve().parent.parent / "models"
+BUNDLED = sorted(MODELS.glob("*.toml"))
+
+
+def qsn(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "qsn_qutip", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def run_json(path):
+    done = qsn("run", path, "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_every_required_model_is_bundled():
+    names = {p.stem for p in BUNDLED}
+    assert {"gradient_magnetometer", "clock_network", "optical_imaging", "kerr_phases",
+            "field_map", "vector_field", "uneven_three_sensors"} <= names
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
+def test_bundled_model_runs_to_one_json_document(path):
+    doc = run_json(path)
+    assert set(doc) == {"model", "parameters", "task", "probes", "verdict"}
+    model = load_model(path)
+    assert doc["model"] == model.name and doc["parameters"] == model.network.n_params
+    for probe in doc["probes"]:
+        assert set(probe) >= {"name", "allocation", "resources", "qfim", "bound"}
+        if probe["bound"] is None:
+            assert probe["note"]                     # null comes with the reason
+        else:
+            assert probe["bound"] > 0
+            F = np.array(probe["qfim"])
+            np.testing.assert_allclose(F, F.T, atol=1e-12)
+    assert set(doc["verdict"]) == {"best", "best_separable", "ratio", "reason"}
+    assert doc["verdict"]["reason"]
+
+
+def _bounds(doc):
+    return {p["name"]: p["bound"] for p in doc["probes"]}
+
+
+def test_gradient_model_matches_the_paper():
+    doc = run_json(MODELS / "gradient_magnetometer.toml")
+    v = np.array([-1, 1]) / np.sqrt(2)
+    bounds = _bounds(doc)
+    assert bounds["ghz"] == pytest.approx(ghz_bound(v, 8), rel=1e-12)
+    assert bounds["local-ghz"] == pytest.approx(separable_bound(v, 8), rel=1e-12)
+    assert doc["verdict"]["ratio"] == pytest.approx(0.5, rel=1e-12)
+    assert doc["verdict"]["best"] == "ghz"
+
+
+def test_clock_model_gains_one_over_d():
+    doc = run_json(MODELS / "clock_network.toml")
+    assert doc["verdict"]["ratio"] == pytest.approx(1 / 4, rel=1e-12)
+    assert _bounds(doc)["ghz"] == pytest.approx(ghz_bound([0.25] * 4, 8), rel=1e-12)
+
+
+def test_optical_imaging_model_reaches_humphreys_closed_form():
+    bounds = _bounds(run_json(MODELS / "optical_imaging.toml"))
+    d, N = 3, 2
+    assert bounds["generalised NOON"] == pytest.approx(d * (1 + math.sqrt(d)) ** 2 / (4 * N ** 2),
+                                                       rel=1e-6)   # amplitudes typed to 7 digits
+    assert bounds["local-ghz"] == pytest.approx(3 / 4, rel=1e-12)
+
+
+def test_vector_field_model_cites_theorem2_and_flags_the_product_probe():
+    doc = run_json(MODELS / "vector_field.toml")
+    assert doc["verdict"]["reason"].startswith("Theorem 2")
+    product = next(p for p in doc["probes"] if p["name"] == "product")
+    assert product["bound"] is None and "not estimable" in product["note"]
+    # each atom in (|+1> + i|0>)/sqrt2: 4 Cov(J) has eigenvalues 1, 1, 3 -> 7/3 per site
+    assert _bounds(doc)["separable"] == pytest.approx(2 * 7 / 3, rel=1e-12)
+
+
+def test_uneven_model_allocates_proportionally():
+    doc = run_json(MODELS / "uneven_three_sensors.toml")
+    probes = {p["name"]: p for p in doc["probes"]}
+    assert probes["ghz"]["allocation"] == [1, 2, 3]
+    assert probes["ghz"]["bound"] == pytest.approx(ghz_bound([1, 2, 3], 6), rel=1e-12)
+
+
+def test_run_plot_and_draw_write_pictures(tmp_path):
+    picture = tmp_path / "g.png"
+    done = qsn("run", MODELS / "gradient_magnetometer.toml", "--plot", picture)
+    assert done.returncode == 0 and picture.stat().st_size > 1000
+    assert "verdict: ghz is best" in done.stdout
+    drawing = tmp_path / "net.svg"
+    assert qsn("draw", MODELS / "field_map.toml", "-o", drawing).returncode == 0
+    assert drawing.read_text().lstrip().startswith("<?xml")
+
+
+def test_check_explains_without_computing():
+    done = qsn("check", MODELS / "vector_field.toml")
+    assert done.returncode == 0
+    assert "Theorem 2" in done.stdout and "phi_4, phi_5, phi_6" in done.stdout
+
+
+GOOD = """
+name = "t"
+[[sensor]]
+kind = "qubits"
+n = 2
+[[sensor]]
+kind = "mode"
+cutoff = 2
+[task]
+function = [1, 1]
+[probes]
+compare = ["ghz", "local-ghz"]
+"""
+
+BAD = {
+    "missing-key": (GOOD.replace("n = 2\n", ""), r"sensor\[0\]\.n \(line 3\): missing"),
+    "misspelt-key": (GOOD.replace("n = 2", "nn = 2"), r"sensor\[0\]\.nn.*line 5.*did you mean 'n'"),
+    "misspelt-top": (GOOD.replace("[task]", "[tsk]"), "tsk.*unknown key.*did you mean 'task'"),
+    "wrong-type": (GOOD.replace("n = 2", 'n = "two"'), r"sensor\[0\]\.n.*line 5.*integer"),
+    "unknown-kind": (GOOD.replace('kind = "qubits"', 'kind = "qbits"'),
+                     "kind.*line 4.*did you mean 'qubits'"),
+    "unknown-probe": (GOOD.replace('"local-ghz"]', '"local_ghz"]'),
+                      "probes.compare.*unknown probe 'local_ghz'"),
+    "function-length": (GOOD.replace("[1, 1]", "[1, 1, 1]"), "task.function.*expected 2 numbers"),
+    "negative-n": (GOOD.replace("n = 2", "n = -3"), r"sensor\[0\]\.n.*line 5.*>= 1, got -3"),
+    "cutoff-too-small": (GOOD.replace("cutoff = 2", "cutoff = 2\nphotons = 5"),
+                         "photons = 5 needs cutoff >= 5"),
+    "explicit-state-beyond-cutoff": (
+        GOOD + '[[probes.state]]\nname = "x"\nterms = [{basis = [0, 7], amplitude = 1}]\n',
+        "cutoff too small"),
+    "invalid-toml": ("[[sensor]\nkind = 1", "not valid TOML"),
+    "noise-not-yet": (GOOD + "[noise]\ndephasing = 0.1\n", "noise.*not supported yet"),
+    "both-tasks": (GOOD.replace("function = [1, 1]", "function = [1, 1]\nweights = [1, 1]"),
+                   "not both"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_bad_model_is_one_line_exit_2_and_writes_nothing(tmp_path, name):
+    text, pattern = BAD[name]
+    path = tmp_path / "model.toml"
+    path.write_text(text)
+    picture = tmp_path / "out.png"
+    done = qsn("run", path, "--plot", picture)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0]
+    assert re.search(pattern, lines[0]), lines[0]
+    assert not picture.exists() and done.stdout == ""
+    with pytest.raises(QSNError):
+        load_model(path)
+
+
+@pytest.mark.parametrize("args, pattern", [
+    (["run", "no/such/model.toml"], "cannot read the model file"),
+    (["run"], "required"),
+    (["frobnicate"], "invalid choice"),
+    (["run", str(MODELS / "gradient_magnetometer.toml"), "--plot", "x.gif"], r"\.png"),
+], ids=["unreadable", "missing-argument", "unknown-command", "bad-picture-format"])
+def test_cli_usage_errors(args, pattern, tmp_path):
+    done = qsn(*args, cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert re.search(pattern, done.stderr)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_explicit_state_with_complex_amplitudes():
+    model = parse_model(GOOD + '[[probes.state]]\nname = "mine"\n'
+                        'terms = [{basis = [0, 2], amplitude = 1}, '
+                        '{basis = [2, 0], amplitude = [0, 1]}]\n')
+    result = model.compare()
+    # (|up up, 2 photons> + i|down down, 0 photons>)/sqrt2: GHZ-like for v = (1, 1)
+    assert result["mine"].bound == pytest.approx(result["ghz"].bound, rel=1e-12)
+    assert result["mine"].separable is False
+    flipped = parse_model(GOOD + '[[probes.state]]\nname = "mine"\n'
+                          'terms = [{basis = [2, 2], amplitude = 1}, '
+                          '{basis = [0, 0], amplitude = [0, 1]}]\n').compare()
+    assert flipped["mine"].bound == math.inf      # sensitive to phi_2 - phi_1 only
