@@ -27,7 +27,10 @@ __all__ = ["qcrb", "function_bound", "best_separable_allocation", "separable_bou
 
 
 def _check_qfim(F) -> np.ndarray:
-    F = np.asarray(F, dtype=float) if np.isrealobj(F) else np.asarray(F)
+    try:
+        F = np.asarray(F, dtype=float) if np.isrealobj(F) else np.asarray(F)
+    except (TypeError, ValueError):
+        raise QSNError(f"F must be a square d x d matrix of real numbers, got {F!r}") from None
     if F.ndim != 2 or F.shape[0] != F.shape[1] or F.shape[0] == 0:
         raise QSNError(f"F must be a square d x d matrix, got shape {F.shape}")
     if not np.isrealobj(F):
@@ -170,7 +173,10 @@ def best_separable_allocation(v: Sequence[float], N: int) -> np.ndarray:
 
 
 def _positive(value, name: str) -> float:
-    value = float(value)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise QSNError(f"{name} must be a positive number, got {value!r}") from None
     if not np.isfinite(value) or value <= 0:
         raise QSNError(f"{name} must be a positive number, got {value}")
     return value

@@ -131,9 +131,9 @@ def plot(data: GainMapData,
     tri = Triangulation(data.x, data.y)
     levels = np.linspace(1 / 3, 1.0, 41)
     filled = ax.tricontourf(tri, data.gain, levels=levels, cmap="viridis")
-    lines = ax.tricontour(tri, data.gain, levels=[0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+    lines = ax.tricontour(tri, data.gain, levels=[0.4, 0.5, 0.6, 0.8],
                           colors="white", linewidths=0.7, alpha=0.8)
-    ax.clabel(lines, fmt="%.1f", fontsize=7.5)
+    ax.clabel(lines, levels=[0.4, 0.5], fmt="%.1f", fontsize=7.5)
     outline = np.vstack([CORNERS, CORNERS[:1]])
     ax.plot(outline[:, 0], outline[:, 1], "k-", lw=1)
     centre = CORNERS.mean(axis=0)
@@ -148,7 +148,7 @@ def plot(data: GainMapData,
     for k, (x, y, ha) in enumerate(offsets):
         ax.text(x, y, f"$v \\propto e_{k + 1}$", ha=ha, va="bottom" if k == 2 else "top",
                 fontsize=10)
-    cbar = fig.colorbar(filled, ax=ax, shrink=0.85, ticks=[1 / 3, 0.5, 2 / 3, 5 / 6, 1])
+    cbar = fig.colorbar(filled, ax=ax, shrink=0.75, ticks=[1 / 3, 0.5, 2 / 3, 5 / 6, 1])
     cbar.ax.set_yticklabels(["1/3", "1/2", "2/3", "5/6", "1"])
     cbar.set_label(r"gain $\|v\|_1^2\,/\,\|v\|_{2/3}^2$  (GHZ-like / best separable)")
     ax.set_aspect("equal")
@@ -158,7 +158,9 @@ def plot(data: GainMapData,
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_xlabel(r"barycentric coordinates $p_k = |v_k|\,/\,\|v\|_1$ of the direction v")
-    ax.set_title("Entanglement gain for $\\theta = v^T\\phi$, d = 3 sensors")
-    ax.legend(loc="upper left", fontsize=7.8, bbox_to_anchor=(-0.02, 1.0))
+    ax.set_xlabel(r"barycentric coordinates $p_k = |v_k|\,/\,\|v\|_1$ of the direction v;"
+                  "\n white contours: gain 0.4, 0.5, 0.6, 0.8")
+    ax.set_title("Entanglement gain for $\\theta = v^T\\phi$, d = 3 sensors\n"
+                 "GHZ-like bound / best sensor-separable bound")
+    fig.legend(loc="outside lower center", ncols=2, fontsize=7.8)
     return fig, ax

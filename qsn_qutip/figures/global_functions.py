@@ -33,6 +33,12 @@ from ._common import new_axes, styled, write_csv
 
 __all__ = ["GlobalFunctionsData", "compute", "to_csv", "plot", "average_vector"]
 
+#: legend text of each curve
+LABELS = {"separable_bound": r"separable bound $\|v\|_{2/3}^2 = d^2$ (continuous allocation)",
+          "ghz_bound": r"time-shared reference $= \|v\|_1^2 = d$",
+          "separable": "best separable state, integer allocation (numerical)",
+          "ghz": "GHZ-like state, Eq. (1) (numerical)"}
+
 
 @dataclasses.dataclass(frozen=True)
 class GlobalFunctionsData:
@@ -156,14 +162,10 @@ def plot(data: GlobalFunctionsData,
         color = f"C{j}"
         rows = data.d == d
         N = data.N[rows]
-        ax.plot(N, (data.separable_bound * n2)[rows], "-", color=color, lw=1.2,
-                label=r"separable bound $\|v\|_{2/3}^2 = d^2$")
-        ax.plot(N, (data.ghz_bound * n2)[rows], "--", color=color, lw=1.2,
-                label=r"time-shared reference $\|v\|_1^2 = d$")
-        ax.plot(N, (data.separable * n2)[rows], "s", mfc="none", mec=color, ms=5,
-                label="best separable, integer allocation (numerical)")
-        ax.plot(N, (data.ghz * n2)[rows], "o", color=color, mec="k", mew=0.5, ms=6,
-                label="GHZ-like state, Eq. (1) (numerical)")
+        ax.plot(N, (data.separable_bound * n2)[rows], "-", color=color, lw=1.2)
+        ax.plot(N, (data.ghz_bound * n2)[rows], "--", color=color, lw=1.2)
+        ax.plot(N, (data.separable * n2)[rows], "s", mfc="none", mec=color, ms=5)
+        ax.plot(N, (data.ghz * n2)[rows], "o", color=color, mec="k", mew=0.5, ms=6)
         right = N.max() + 0.06 * (N.max() - N.min() + 1)
         ax.annotate("", xy=(right, d), xytext=(right, d ** 2),
                     arrowprops={"arrowstyle": "->", "color": "0.3", "lw": 1.2})
@@ -179,11 +181,13 @@ def plot(data: GlobalFunctionsData,
         ax.set_yticks(ticks, labels=[f"{t:g}" for t in ticks])
         ax.set_yticks([], minor=True)
     grey = "0.35"
-    proxies = [Line2D([], [], color=grey, ls="-"), Line2D([], [], color=grey, ls="--"),
-               Line2D([], [], ls="none", marker="s", mfc="none", mec=grey),
-               Line2D([], [], ls="none", marker="o", color=grey, mec="k", mew=0.5)]
-    labels = [h.get_label() for h in axes[0].get_lines()[:4]]
-    fig.legend(proxies, labels, loc="outside lower center", ncols=2)
+    legend = [Line2D([], [], color=grey, ls="-", label=LABELS["separable_bound"]),
+              Line2D([], [], color=grey, ls="--", label=LABELS["ghz_bound"]),
+              Line2D([], [], ls="none", marker="s", mfc="none", mec=grey,
+                     label=LABELS["separable"]),
+              Line2D([], [], ls="none", marker="o", color=grey, mec="k", mew=0.5,
+                     label=LABELS["ghz"])]
+    fig.legend(handles=legend, loc="outside lower center", ncols=2)
     fig.suptitle(r"Average of d parameters $\theta = v^T\phi$ on d qubit ensembles: "
                  "entangling the sensors gains 1/d")
     return fig, axes

@@ -146,11 +146,14 @@ def plot(data: GradientData,
                 ax.plot(N[finite], values[key][finite], marker, color=color, mec="k", mew=0.5,
                         ls="none", label=label)
         ax.set_xscale("log", base=2)
+        ax.set_xticks(N, labels=[f"{n:g}" for n in N])
+        ax.set_xticks([], minor=True)
         ax.set_yscale("log")
         ax.set_xlabel("total number of qubits  N  (N/2 per site)")
     left.set_ylabel(r"$\mathrm{Var}(\theta)$ bound  $v^TF^{+}v$   [rad$^2$]")
     left.set_title(r"gradient $\theta = (\phi_2-\phi_1)/\sqrt{2}$: entanglement gains 1/2")
-    left.legend(loc="lower left")
+    left.legend(loc="lower left", title="points: from the QFIM; lines: closed forms",
+                title_fontsize=8)
     right.set_ylabel(r"QCRB  Tr$(F^{-1})$ for $\phi_1$ and $\phi_2$   [rad$^2$]")
     right.set_title(r"both $\phi_1$ and $\phi_2$: local GHZ optimal (Theorem 1)")
     missing = ~np.isfinite(data.both["global"])
