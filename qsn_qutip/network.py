@@ -145,9 +145,9 @@ class Network:
     # -- variants -------------------------------------------------------------------------
     def with_particles(self, numbers: Sequence[int]) -> "Network":
         """The same sensors with the given particle numbers (one per sensor)."""
-        if len(numbers) != len(self.sensors):
-            raise QSNError(f"numbers must have one entry per sensor ({len(self.sensors)}), "
-                           f"got {len(numbers)}")
+        if np.ndim(numbers) != 1 or len(numbers) != len(self.sensors):
+            raise QSNError(f"numbers must be a list with one entry per sensor "
+                           f"({len(self.sensors)}), got {numbers!r}")
         return Network([s.with_particles(n) for s, n in zip(self.sensors, numbers)])
 
     def with_ancillas(self) -> "Network":

@@ -18,7 +18,8 @@ import scipy.linalg
 
 
 def covariance_qfim(psi, ops) -> np.ndarray:
-    r"""Pure-state QFIM :math:`2\langle\{H_k,H_l\}\rangle - 4\langle H_k\rangle\langle H_l\rangle`, dense."""
+    r"""Dense pure-state QFIM
+    :math:`2\langle\{H_k,H_l\}\rangle - 4\langle H_k\rangle\langle H_l\rangle`."""
     p = psi.full().ravel() if isinstance(psi, qutip.Qobj) else np.asarray(psi).ravel()
     mats = [op.full() if isinstance(op, qutip.Qobj) else np.asarray(op) for op in ops]
     mean = [np.vdot(p, m @ p) for m in mats]
@@ -27,7 +28,8 @@ def covariance_qfim(psi, ops) -> np.ndarray:
 
 
 def sld_qfim_all_pairs(rho, ops, cutoff: float = 1e-12) -> np.ndarray:
-    r"""Mixed-state QFIM by the plain double sum over all eigenvalue pairs with :math:`\lambda_i+\lambda_j>0`."""
+    r"""Mixed-state QFIM by the plain double sum over all eigenvalue pairs with
+    :math:`\lambda_i+\lambda_j>0` (eigenvalues below ``cutoff * max`` count as zero)."""
     r = rho.full() if isinstance(rho, qutip.Qobj) else np.asarray(rho)
     lam, vecs = np.linalg.eigh(r)
     lam = np.where(lam > cutoff * lam.max(), lam, 0.0)
@@ -47,7 +49,8 @@ def sld_qfim_all_pairs(rho, ops, cutoff: float = 1e-12) -> np.ndarray:
 
 def sld_qfim_lyapunov(rho, ops) -> np.ndarray:
     r"""Full-rank QFIM from the SLDs: :math:`\rho L_k + L_k\rho = 2\partial_k\rho`,
-    :math:`F_{kl} = \mathrm{Re\,Tr}(\partial_k\rho\, L_l)`, with :math:`\partial_k\rho = -i[H_k,\rho]`."""
+    :math:`F_{kl} = \mathrm{Re\,Tr}(\partial_k\rho\, L_l)`, with
+    :math:`\partial_k\rho = -i[H_k,\rho]`."""
     r = rho.full()
     drhos = [-1j * (op.full() @ r - r @ op.full()) for op in ops]
     slds = [scipy.linalg.solve_sylvester(r, r, 2 * dr) for dr in drhos]
@@ -73,7 +76,8 @@ def pure_qfim_from_kets(psi: np.ndarray, dpsis: list[np.ndarray]) -> np.ndarray:
 
 
 def dicke_isometry(n: int) -> np.ndarray:
-    """Columns: the Dicke state with k spins down (``|k>`` of the ``n + 1`` basis) in ``[2] * n``."""
+    """Columns: the Dicke state with k spins down (``|k>`` of the ``n + 1`` basis), in the
+    full basis ``[2] * n``."""
     iso = np.zeros((2 ** n, n + 1))
     for index in range(2 ** n):
         downs = bin(index).count("1")          # qubit |1> is spin down
@@ -87,6 +91,19 @@ def assert_psd(F: np.ndarray, rtol: float = 1e-10) -> None:
     scale = max(1.0, np.abs(F).max())
     np.testing.assert_allclose(F, F.T, rtol=0, atol=1e-12 * scale)
     assert np.linalg.eigvalsh(F).min() >= -rtol * scale
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_blas_thread():
+    """Every matrix here is small: one BLAS thread, so that OpenBLAS threads do not spin
+    against each other (and against other jobs) on a small, busy machine."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:          # an optional speed-up (threadpoolctl comes with the bench extra)
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 @pytest.fixture(scope="session")

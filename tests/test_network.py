@@ -138,6 +138,47 @@ def test_with_particles():
     assert fewer.particles == [2, 1, 1] and fewer.ket_dims == [2, 2, 6, 2]
 
 
+def test_sensing_sensors_and_ancillas():
+    assert mixed_network().sensing == [0, 1, 2, 3]
+    net = Network([QubitEnsemble(1), OpticalMode(2, photons=1, generator=None),
+                   MultiLevelAtom(spin=0.5, axes="xyz"), QubitEnsemble(2, basis="full")])
+    assert net.sensing == [0, 2, 3]
+    doubled = net.with_ancillas()
+    assert len(doubled.sensors) == 8
+    assert [type(s).__name__ for s in doubled.sensors[1::2]] == ["Ancilla"] * 4
+    assert doubled.n_params == net.n_params
+    assert doubled.sensing == [0, 4, 6]
+    assert doubled.partition[::2] == net.partition and doubled.partition[1::2] == [[]] * 4
+    for k, s in enumerate(net.sensors):
+        assert doubled.factor_dims[2 * k] == doubled.factor_dims[2 * k + 1] == tuple(s.dims)
+    for a, b in zip(doubled.local_generators, net.local_generators):
+        assert a.site == 2 * b.site and (a.op - b.op).norm("max") == 0
+    # the ancillas count like their sensors (Eq. 25): the same state on sensors and ancillas
+    # holds twice the resource
+    fock = qutip.basis(net.ket_dims, [1, 2, 0, 1, 0])
+    both = qutip.tensor(fock, fock).permute([0, 5, 1, 6, 2, 7, 3, 4, 8, 9])
+    assert net.mean_resource(fock) == pytest.approx(1 + 2 + 1 + 2)
+    assert doubled.mean_resource(both) == pytest.approx(2 * net.mean_resource(fock))
+
+
+@pytest.mark.parametrize("kind", ["ket", "dm"])
+def test_reduced_state_is_the_partial_trace(kind):
+    net = mixed_network()
+    state = states.random_pure(net, seed=3)
+    state = state if kind == "ket" else states.random_mixed(net, rank=2, seed=3)
+    selections = [[0], [1], [2], [3, 4], [5]]
+    for k, selection in enumerate(selections):
+        assert net.sensor_selection(k) == selection
+        reduced = net.reduced_state(state, k)
+        assert reduced.dims == [net.sensors[k].dims] * 2
+        np.testing.assert_allclose(reduced.full(), state.ptrace(selection).full(), atol=1e-14)
+    # one sensor alone: the state itself, as a density matrix
+    single = Network([QubitEnsemble(2, basis="full")])
+    psi = states.random_pure(single, seed=4)
+    np.testing.assert_allclose(single.reduced_state(psi, 0).full(), psi.proj().full(),
+                               atol=1e-15)
+
+
 def test_repr():
     assert repr(Network([QubitEnsemble(2), OpticalMode(3, photons=1)])) == \
         "Network([QubitEnsemble(2), OpticalMode(3, photons=1)])"

@@ -16,7 +16,7 @@ import pytest
 import qutip
 
 from qsn_qutip import MultiLevelAtom, OpticalMode, QSNError, QubitEnsemble, qfim
-from qsn_qutip.sensors import Sensor
+from qsn_qutip.sensors import Ancilla, Sensor
 
 LEVELS = [-1.0, 0.5, 2.0]
 
@@ -325,3 +325,46 @@ def test_atom_product_state_of_a_spin_field_uses_the_first_axis():
 def test_constructor_errors(make, match):
     with pytest.raises(QSNError, match=match):
         make()
+
+
+# ----------------------------------------------------------------------------------------
+# sensors without parameters: phase references and ancillas
+# ----------------------------------------------------------------------------------------
+IDLE = {
+    "reference-mode": (lambda: OpticalMode(3, generator=None), qutip.basis(4, 0)),
+    "ancilla-qubits-full": (lambda: Ancilla(QubitEnsemble(2, basis="full")),
+                            qutip.basis([2, 2], [0, 0])),
+    "ancilla-spin-xyz": (lambda: Ancilla(MultiLevelAtom(spin=1, axes="xyz", atoms=2)),
+                         qutip.basis([3, 3], [0, 0])),
+    "ancilla-mode": (lambda: Ancilla(OpticalMode(2, photons=1)), qutip.basis(3, 0)),
+}
+
+
+@pytest.mark.parametrize("make,idle", list(IDLE.values()), ids=list(IDLE))
+def test_parameterless_sensor_contract(make, idle):
+    sensor = make()
+    assert sensor.generators == [] and sensor.n_params == 0
+    assert sensor.kappa is None and sensor.commuting is True
+    assert sensor.resource_operator.dims == [sensor.dims, sensor.dims]
+    with pytest.raises(QSNError, match="exactly one parameter"):
+        sensor.extremal_states()
+    state = sensor.idle_state()
+    assert _is_ket_on(state, sensor)
+    assert (state - idle).norm() == 0
+    # the idle state holds the least resource
+    res = sensor.resource_operator.full()
+    assert qutip.expect(sensor.resource_operator, state) == pytest.approx(
+        np.linalg.eigvalsh(res).min(), abs=1e-12)
+    other = sensor.with_particles(2)
+    assert type(other) is type(sensor) and other.particles == 2 and other.n_params == 0
+
+
+def test_ancilla_copies_its_sensor():
+    sensor = MultiLevelAtom(levels=[0, 1, 3], atoms=2, name="site")
+    ancilla = Ancilla(sensor)
+    assert ancilla.dims == sensor.dims and ancilla.particles == sensor.particles
+    assert (ancilla.resource_operator - sensor.resource_operator).norm("max") == 0
+    assert ancilla.name == "site ancilla"
+    assert (ancilla.product_state() - sensor.product_state()).norm() == 0
+    again = eval(repr(ancilla), {"Ancilla": Ancilla, "MultiLevelAtom": MultiLevelAtom})
+    assert repr(again) == repr(ancilla) and again.sensor.name == "site"

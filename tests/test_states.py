@@ -106,11 +106,17 @@ def test_ghz_like_says_which_particle_numbers_fit(numbers, v, match):
     assert err.match(match)
 
 
-def test_the_hinted_numbers_work():
-    # the numbers an error message proposes do make a GHZ-like state
-    v = (1, -2, 3)
-    states.ghz_like(Network([QubitEnsemble(n) for n in (1, 2, 3)]), v)
-    states.ghz_like(Network([QubitEnsemble(n) for n in (2, 3)]), (2, 3))
+@pytest.mark.parametrize("numbers,v", [((1, 2, 3), (1, -2, 3)), ((2, 3), (2, 3)),
+                                       ((4, 6), (2, 3))], ids=["1-2-3", "2-3", "4-6"])
+def test_the_hinted_numbers_work(numbers, v):
+    # the numbers an error message proposes (n = ..., multiples of the smallest N) do make
+    # a GHZ-like state, with the closed-form QFIM
+    net = Network([QubitEnsemble(n) for n in numbers])
+    psi = states.ghz_like(net, v)
+    v = np.asarray(v, dtype=float)
+    np.testing.assert_allclose(qfim(psi, net.local_generators),
+                               sum(numbers) ** 2 * np.outer(v, v) / np.abs(v).sum() ** 2,
+                               atol=1e-12)
 
 
 @pytest.mark.parametrize("v,total,expected", [

@@ -57,6 +57,9 @@ class MultiLevelAtom(Sensor):
             raise QSNError("give exactly one of levels=[...] or spin=j")
         self.atoms = as_positive_int(atoms, "atoms")
         if levels is not None:
+            if axes != "z":
+                raise QSNError(f"axes goes with spin=j; a Zeeman ladder (levels=...) has the "
+                               f"single axis z, got axes={axes!r}")
             self.levels = as_real_vector(levels, "levels")
             if self.levels.size < 2:
                 raise QSNError(f"levels needs at least 2 entries, got {self.levels.size}")
