@@ -8,6 +8,8 @@
     Draw the model's sensor network.
 ``qsn demo [--n N]``
     The paper's magnetic-gradient example on two qubit ensembles.
+``qsn figures [--only NAME] [--out DIR] [--format png|pdf|svg]``
+    Render the paper-style figure gallery (an image and a CSV file per figure).
 
 Bad input (a model file with a missing or misspelt key, an unreadable file, an unknown
 command or option) prints one line on stderr and exits with code 2; nothing is written.
@@ -111,6 +113,13 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _figures(args: argparse.Namespace) -> int:
+    from .figures import render_all
+    for path in render_all(args.out, only=args.only, fmt=args.format):
+        print(path)
+    return 0
+
+
 def _build_parser() -> _Parser:
     parser = _Parser(prog="qsn", description="Networks of quantum sensors on QuTiP.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -134,6 +143,15 @@ def _build_parser() -> _Parser:
     demo = commands.add_parser("demo", help="the gradient-magnetometry comparison table")
     demo.add_argument("--n", type=int, default=4, help="qubits per sensor (default 4)")
     demo.set_defaults(run=_demo)
+
+    figures = commands.add_parser("figures", help="render the paper-style figure gallery")
+    figures.add_argument("--only", metavar="NAME", action="append",
+                         help="render only this figure (repeatable; default all)")
+    figures.add_argument("--out", metavar="DIR", default="figures",
+                         help="output directory (default ./figures)")
+    figures.add_argument("--format", choices=("png", "pdf", "svg"), default="png",
+                         help="image format (default png); a CSV file is written beside it")
+    figures.set_defaults(run=_figures)
     return parser
 
 

@@ -14,7 +14,7 @@ import csv
 import functools
 import math
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,7 +33,8 @@ from ..fisher import qfim
 from ..network import Network
 
 __all__ = ["STYLE", "FORMATS", "styled", "new_axes", "write_csv", "save_figure",
-           "atomic_path", "random_probes", "probe_qcrb", "diagonal_scatter", "plain_log_ticks", "param_label"]
+           "atomic_path", "random_probes", "probe_qcrb", "diagonal_scatter", "plain_log_ticks",
+           "param_label"]
 
 #: rc parameters of every figure (applied with :func:`matplotlib.rc_context`, never globally)
 STYLE: dict[str, Any] = {
@@ -141,12 +142,13 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     Yields
     ------
     pathlib.Path
-        Where to write; removed if the block raises.
+        Where to write (not yet created); removed if the block raises.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    # not tempfile.mkstemp: its files are private (0600); the writer creates this one with
+    # the usual permissions (0666 less the umask)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -334,13 +336,23 @@ def diagonal_scatter(ax: Axes, x: np.ndarray, y: np.ndarray, mixed: np.ndarray, 
     ax.legend(loc="upper left", title=title, title_fontsize=8.5, alignment="left")
 
 
+class _PlainLogFormatter(LogFormatter):
+    """:class:`~matplotlib.ticker.LogFormatter` that writes ``0.1`` and ``3``, not ``1e-01``."""
+
+    def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
+        return f"{x:g}"
+
+
 def plain_log_ticks(ax: Axes) -> None:
-    """Label the log axes of ``ax`` with plain numbers (``3``, ``0.5``), minor ticks too."""
+    """Label the log axes of ``ax`` with plain numbers (``3``, ``0.5``), minor ticks too.
+
+    Minor ticks are labelled only when the axis spans little more than a decade.
+    """
     for axis in (ax.xaxis, ax.yaxis):
         if axis.get_scale() == "log":
-            axis.set_major_formatter(LogFormatter(labelOnlyBase=False))
-            axis.set_minor_formatter(LogFormatter(labelOnlyBase=False,
-                                                  minor_thresholds=(1.2, 0.6)))
+            axis.set_major_formatter(_PlainLogFormatter(labelOnlyBase=False))
+            axis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False,
+                                                        minor_thresholds=(1.2, 0.6)))
 
 
 def param_label(indices: Sequence[int]) -> str:

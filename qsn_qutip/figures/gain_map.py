@@ -63,8 +63,8 @@ def gain(v: Sequence[float]) -> float:
 
     Examples
     --------
-    >>> round(gain([1, 1, 1]), 12), gain([0, 2, 0]), round(gain([1, 1, 0]), 12)
-    (0.333333333333, 1.0, 0.5)
+    >>> [round(gain(v), 12) for v in ([1, 1, 1], [0, 2, 0], [1, 1, 0])]
+    [0.333333333333, 1.0, 0.5]
     """
     a = np.abs(as_real_vector(v, "v"))
     if not np.any(a):
@@ -133,7 +133,7 @@ def plot(data: GainMapData,
     filled = ax.tricontourf(tri, data.gain, levels=levels, cmap="viridis")
     lines = ax.tricontour(tri, data.gain, levels=[0.4, 0.5, 0.6, 0.8],
                           colors="white", linewidths=0.7, alpha=0.8)
-    ax.clabel(lines, levels=[0.4, 0.5], fmt="%.1f", fontsize=7.5)
+    ax.clabel(lines, levels=[0.4], fmt="%.1f", fontsize=7.5)
     outline = np.vstack([CORNERS, CORNERS[:1]])
     ax.plot(outline[:, 0], outline[:, 1], "k-", lw=1)
     centre = CORNERS.mean(axis=0)

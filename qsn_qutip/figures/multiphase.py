@@ -29,7 +29,7 @@ from .._checks import QSNError, as_positive_int
 from ..network import Network
 from ..sensors import OpticalMode
 from ..theorems import separable_counterpart
-from ._common import new_axes, probe_qcrb, styled, write_csv
+from ._common import new_axes, plain_log_ticks, probe_qcrb, styled, write_csv
 
 __all__ = ["MultiphaseData", "compute", "to_csv", "plot", "humphreys", "MAX_AMPLITUDES"]
 
@@ -79,7 +79,8 @@ def humphreys(d: int | np.ndarray, photons: int) -> float | np.ndarray:
     >>> humphreys(4, 6)
     0.25
     """
-    return d * (1 + np.sqrt(d)) ** 2 / (4 * photons ** 2)
+    value = d * (1 + np.sqrt(d)) ** 2 / (4 * photons ** 2)
+    return float(value) if np.ndim(value) == 0 else value
 
 
 def compute(photons: int = 6, ds: Sequence[int] = (1, 2, 3, 4, 5, 6)) -> MultiphaseData:
@@ -166,7 +167,8 @@ def plot(data: MultiphaseData,
     ax.plot(fine, fine ** 3 / N ** 2, "-", color="C2", lw=1, alpha=0.8,
             label=r"independent NOON, $N/d$ photons each: $d^3/N^2$")
     known = np.isfinite(data.independent)
-    ax.plot(d[known], data.independent[known], "^", color="C2", mec="k", mew=0.5)
+    ax.plot(d[known], data.independent[known], "^", color="C2", mec="k", mew=0.5,
+            label="independent NOON (numerical, where d divides N)")
     ax.plot(fine, humphreys(fine, N), "-", color="C3", lw=1, alpha=0.8,
             label=r"Humphreys et al.: $d(1+\sqrt{d})^2/(4N^2)$")
     ax.plot(d, data.noon, "o", color="C3", mec="k", mew=0.5,
@@ -175,6 +177,7 @@ def plot(data: MultiphaseData,
             label="mode-separable, same mean photon number\n"
                   "(separable counterpart, Theorem 1; numerical)")
     ax.set_yscale("log")
+    plain_log_ticks(ax)
     ax.set_xticks(data.d)
     ax.set_xlabel("number of phases  d")
     ax.set_ylabel(r"QCRB  Tr$(F^{-1})$   [rad$^2$]")

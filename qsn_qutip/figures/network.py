@@ -137,12 +137,13 @@ def compute(network: Network | None = None, entangled: bool = True) -> NetworkDa
     network = default_network() if network is None else network
     sensors = network.sensors
     x, y = _layout(len(sensors))
-    links, kinds = [], []
+    links, kinds, owners = [], [], {}
     for b, sensor in enumerate(sensors):
-        if isinstance(sensor, Ancilla):       # joined to the nearest sensor before it it copies
+        if isinstance(sensor, Ancilla):       # joined to the sensor it copies
             own = [a for a in range(b) if sensors[a] is sensor.sensor]
             if own or b > 0:
-                links.append((own[-1] if own else b - 1, b))
+                owners[b] = own[-1] if own else b - 1
+                links.append((owners[b], b))
                 kinds.append("ancilla")
     if entangled:
         real = [k for k, s in enumerate(sensors) if not isinstance(s, Ancilla)]
@@ -150,8 +151,8 @@ def compute(network: Network | None = None, entangled: bool = True) -> NetworkDa
             links.append((a, b))
             kinds.append("entangled")
     params = tuple(param_label(part) for part in network.partition)
-    labels = tuple(sensor_label(s) if isinstance(s, Ancilla) else f"{sensor_label(s)}, {p}"
-                   for s, p in zip(sensors, params))
+    labels = tuple(f"{sensor_label(s)} of {owners[k] + 1}" if k in owners
+                   else f"{sensor_label(s)}, {p}" for k, (s, p) in enumerate(zip(sensors, params)))
     return NetworkData(labels=labels, kinds=tuple(s.kind for s in sensors), params=params,
                        x=x, y=y, links=np.array(links, dtype=int).reshape(-1, 2),
                        link_kinds=tuple(kinds), n_params=network.n_params)
@@ -210,7 +211,7 @@ def plot(data: NetworkData, fig_ax: tuple[Figure, object] | None = None) -> tupl
                 ha=ha, va=va, fontsize=9.5, zorder=3)
     ax.set_aspect("equal")
     ax.set_xlim(-2.3, 2.3)
-    ax.set_ylim(-1.2, 1.2)
+    ax.set_ylim(min(data.y.min(), 0.0) - 0.5, max(data.y.max(), 0.0) + 0.45)
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
@@ -222,12 +223,14 @@ def plot(data: NetworkData, fig_ax: tuple[Figure, object] | None = None) -> tupl
         handles.append(Line2D([], [], color="0.35", ls="--", label="entanglement link"))
     if "ancilla" in data.link_kinds:
         handles.append(Line2D([], [], color="0.35", ls="-", label="sensor–ancilla"))
-    ax.legend(handles=handles, loc="lower center", ncols=len(handles),
-              bbox_to_anchor=(0.5, -0.1), frameon=False)
-    sensors = len(data.labels)
-    ax.set_title(f"Quantum sensing network: {sensors} sensor{'s' * (sensors != 1)}, "
-                 f"d = {data.n_params} parameters\n"
-                 r"node k carries $\phi_{[k]}$ via $U_k(\phi_{[k]})$")
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4),
+               frameon=False)
+    ancillas = data.kinds.count("ancilla")
+    sensors = len(data.kinds) - ancillas
+    extra = f" + {ancillas} local ancilla{'s' * (ancillas != 1)}" if ancillas else ""
+    ax.set_title(f"Quantum sensing network: {sensors} sensor{'s' * (sensors != 1)}{extra}, "
+                 f"d = {data.n_params} parameter{'s' * (data.n_params != 1)}\n"
+                 r"node k carries $\phi_{[k]}$, encoded by $U_k(\phi_{[k]})$")
     return fig, ax
 
 

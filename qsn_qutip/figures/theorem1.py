@@ -51,7 +51,7 @@ class Theorem1Data:
 
 
 def default_network() -> Network:
-    """Qubits (n = 2), an optical mode (cutoff 2) and a 3-level atom: 27 dimensions, 3 parameters."""
+    """Qubits (n = 2), an optical mode (cutoff 2) and a 3-level atom: dimension 27, d = 3."""
     return Network([QubitEnsemble(2), OpticalMode(2), MultiLevelAtom(levels=[0, 1, 3])])
 
 

@@ -1,0 +1,226 @@
+"""The figure gallery: each ``compute`` on small inputs against the paper's closed forms, the
+plots, the atomic writers, ``render_all`` and ``qsn figures``."""
+
+from __future__ import annotations
+
+import csv
+import os
+import stat
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from qsn_qutip import MultiLevelAtom, Network, OpticalMode, QSNError, QubitEnsemble
+from qsn_qutip.figures import FIGURES, render_all
+from qsn_qutip.figures import (gain_map, gradient, multiphase, network, theorem1,
+                               theorem2)
+from qsn_qutip.figures._common import new_axes, param_label, write_csv
+
+#: small, fast inputs for every figure's compute
+SMALL = {
+    "network": {},
+    "theorem1": {"count": 6},
+    "theorem2": {"count": 6},
+    "global-functions": {"ds": (2, 3), "N_max": 7},
+    "gain-map": {"resolution": 6},
+    "gradient": {"n_values": (1, 2, 4)},
+    "multiphase": {"photons": 4, "ds": (1, 2, 3, 4)},
+}
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    return {name: FIGURES[name].compute(**kwargs) for name, kwargs in SMALL.items()}
+
+
+def read_rows(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
+
+
+# -- closed forms ---------------------------------------------------------------------------
+def test_gradient_global_over_local_is_one_half(small_data):
+    data = small_data["gradient"]
+    N = data.N.astype(float)
+    np.testing.assert_allclose(data.gradient["global"] / data.gradient["local"], 0.5,
+                               rtol=1e-12)
+    np.testing.assert_allclose(data.gradient["global"], 2 / N ** 2, rtol=1e-12)
+    np.testing.assert_allclose(data.gradient["product"], 2 / N, rtol=1e-12)
+    np.testing.assert_allclose(data.both["local"], 8 / N ** 2, rtol=1e-12)
+    np.testing.assert_allclose(data.both["product"], 4 / N, rtol=1e-12)
+    assert np.all(np.isinf(data.both["global"]))
+
+
+def test_average_gains_one_over_d(small_data):
+    data = small_data["global-functions"]
+    for d in (2, 3):
+        rows = (data.d == d) & (data.N % d == 0)
+        assert rows.any()
+        np.testing.assert_allclose(data.ghz[rows] / data.separable_bound[rows], 1 / d,
+                                   rtol=1e-12)
+        np.testing.assert_allclose(data.ghz[rows], data.ghz_bound[rows], rtol=1e-12)
+        np.testing.assert_allclose(data.separable[rows], data.separable_bound[rows],
+                                   rtol=1e-12)
+    assert np.all(np.isnan(data.ghz[data.N % data.d != 0]))
+    assert np.all(data.separable >= data.separable_bound * (1 - 1e-12))
+    assert np.any(data.separable > data.separable_bound * 1.01)      # e.g. d = 2, N = 3
+
+
+def test_generalized_noon_matches_humphreys(small_data):
+    data = small_data["multiphase"]
+    np.testing.assert_allclose(data.noon, data.d * (1 + np.sqrt(data.d)) ** 2 / (4 * 4 ** 2),
+                               rtol=1e-10)
+    np.testing.assert_allclose(data.noon, data.humphreys, rtol=1e-10)
+    # Theorem 1: the separable counterpart, same mean photon number, is never worse
+    assert np.all(data.separable <= data.noon * (1 + 1e-9))
+    np.testing.assert_allclose(data.separable_photons, data.noon_photons, rtol=1e-9)
+    known = np.isfinite(data.independent)
+    np.testing.assert_array_equal(known, 4 % data.d == 0)
+    np.testing.assert_allclose(data.independent[known], data.independent_closed[known],
+                               rtol=1e-12)
+
+
+def test_multiphase_refuses_huge_states():
+    with pytest.raises(QSNError, match="amplitudes"):
+        multiphase.compute(photons=12, ds=(7,))
+
+
+def test_theorem1_counterparts_never_worse(small_data):
+    data = small_data["theorem1"]
+    assert data.mixed.any() and (~data.mixed).any()
+    assert np.all(np.isfinite(data.probe_qcrb))
+    assert np.all(data.separable_qcrb <= data.probe_qcrb * (1 + 1e-9))
+    np.testing.assert_allclose(data.separable_resource, data.probe_resource, rtol=1e-9)
+
+
+def test_theorem2_ancillas_at_most_double_resources(small_data):
+    data = small_data["theorem2"]
+    assert np.all(data.ancilla_qcrb <= data.probe_qcrb * (1 + 1e-9))
+    assert np.all(data.resource_ratio <= 2 * (1 + 1e-9))
+    np.testing.assert_allclose(data.sensor_ratio, 1.0, rtol=1e-9)
+
+
+def test_theorem1_rejects_non_commuting_network():
+    with pytest.raises(QSNError, match="ancilla_counterpart"):
+        theorem1.compute(count=1, network=theorem2.default_network())
+
+
+def test_gain_map_minimum_at_centre_and_one_at_corners(small_data):
+    data = small_data["gain-map"]
+    np.testing.assert_allclose(data.p.sum(axis=1), 1.0)
+    centre = np.all(np.isclose(data.p, 1 / 3), axis=1)
+    assert centre.sum() == 1
+    assert data.gain[centre][0] == pytest.approx(1 / 3, rel=1e-12)
+    assert data.gain.min() == pytest.approx(1 / 3, rel=1e-12)
+    corners = np.isclose(data.p.max(axis=1), 1.0)
+    assert corners.sum() == 3
+    np.testing.assert_allclose(data.gain[corners], 1.0, rtol=1e-12)
+    assert data.gain.max() == pytest.approx(1.0)
+    assert gain_map.gain([1, 1, 0]) == pytest.approx(0.5)
+
+
+def test_network_labels_and_links(small_data):
+    data = small_data["network"]
+    assert data.labels[0] == "qubits n=4, φ1"
+    assert data.params == ("φ1", "φ2", "φ3–φ5", "φ6")
+    assert len(data.links) == 6 and set(data.link_kinds) == {"entangled"}
+    assert len(network.compute(entangled=False).links) == 0
+    doubled = network.compute(Network([QubitEnsemble(2), OpticalMode(2)]).with_ancillas())
+    assert sorted(map(tuple, doubled.links.tolist())) == [(0, 1), (0, 2), (2, 3)]
+    assert doubled.link_kinds.count("ancilla") == 2
+    assert param_label([]) == "no parameter"
+
+
+# -- plots and files --------------------------------------------------------------------------
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_plot_returns_fig_ax_and_saves(name, small_data, tmp_path):
+    module = FIGURES[name]
+    fig, ax = module.plot(small_data[name])
+    assert isinstance(fig, Figure)
+    axes = list(np.ravel(ax))
+    assert axes and all(a.figure is fig for a in axes)
+    assert any(a.get_title() for a in axes) or fig.get_suptitle()
+    fig.savefig(tmp_path / f"{name}.png")
+    assert (tmp_path / f"{name}.png").stat().st_size > 1000
+    module.to_csv(small_data[name], tmp_path / f"{name}.csv")
+    assert read_rows(tmp_path / f"{name}.csv")
+
+
+def test_plot_draws_on_given_axes(small_data):
+    fig, ax = new_axes()
+    assert multiphase.plot(small_data["multiphase"], fig_ax=(fig, ax)) == (fig, ax)
+    fig2, axes = new_axes(ncols=2)
+    out_fig, out_axes = gradient.plot(small_data["gradient"], fig_ax=(fig2, axes))
+    assert out_fig is fig2 and list(out_axes) == list(axes)
+    with pytest.raises(QSNError, match="fig_ax"):
+        gradient.plot(small_data["gradient"], fig_ax=(fig, ax))
+
+
+def test_plot_leaves_global_rcparams_alone(small_data):
+    import matplotlib
+    before = dict(matplotlib.rcParams)
+    theorem1.plot(small_data["theorem1"])
+    assert dict(matplotlib.rcParams) == before
+
+
+def test_draw_any_network():
+    fig, ax = network.draw(Network([MultiLevelAtom(spin=1, axes="xyz")]))
+    assert "atom j=1 (xyz), φ1–φ3" in [t.get_text() for t in ax.texts]
+
+
+def test_write_csv_is_atomic_and_checks_lengths(tmp_path):
+    path = tmp_path / "t.csv"
+    write_csv(path, {"a": [1, 2], "b": [0.5, float("nan")]}, comments=["hello"])
+    assert path.read_text().splitlines() == ["# hello", "a,b", "1,0.5", "2,nan"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask      # not a private temp file
+    with pytest.raises(QSNError, match="equal lengths"):
+        write_csv(path, {"a": [1], "b": [1, 2]})
+    assert path.read_text().startswith("# hello")            # untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]   # no temporary left
+
+
+def test_render_all_writes_png_and_csv(tmp_path):
+    written = render_all(tmp_path / "out", only="gradient")
+    assert [p.name for p in written] == ["gradient.png", "gradient.csv"]
+    assert (tmp_path / "out" / "gradient.png").read_bytes()[:4] == b"\x89PNG"
+    rows = read_rows(tmp_path / "out" / "gradient.csv")
+    assert float(rows[0]["var_gradient_global"]) == pytest.approx(0.5)   # N = 2: 2/N^2
+    assert rows[0]["qcrb_both_global"] == "inf"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["gradient.csv",
+                                                                     "gradient.png"]
+
+
+def test_render_all_rejects_unknown_names_before_writing(tmp_path):
+    with pytest.raises(QSNError, match="figures are: network, theorem1"):
+        render_all(tmp_path / "out", only=["gradient", "nope"])
+    with pytest.raises(QSNError, match="format"):
+        render_all(tmp_path / "out", only="gradient", fmt="jpg")
+    assert not (tmp_path / "out").exists()
+
+
+# -- the command line ---------------------------------------------------------------------------
+def qsn(*args):
+    return subprocess.run([sys.executable, "-m", "qsn_qutip", *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_figures_only_gradient(tmp_path):
+    result = qsn("figures", "--only", "gradient", "--out", tmp_path, "--format", "svg")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gradient.csv", "gradient.svg"]
+    assert result.stdout.split() == [str(tmp_path / "gradient.svg"),
+                                     str(tmp_path / "gradient.csv")]
+
+
+def test_cli_figures_unknown_name_is_one_line_exit_2(tmp_path):
+    result = qsn("figures", "--only", "nope", "--out", tmp_path / "out")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "nope" in lines[0] and "gradient" in lines[0] and "multiphase" in lines[0]
+    assert not (tmp_path / "out").exists()
