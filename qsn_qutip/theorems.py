@@ -21,6 +21,7 @@ import qutip
 import scipy.linalg
 
 from ._checks import QSNError
+from ._linalg import diagonal_of
 from .network import Network
 from .options import tolerances
 
@@ -95,11 +96,20 @@ def separable_counterpart(state: qutip.Qobj, network: Network) -> qutip.Qobj:
     return qutip.tensor(factors).unit()
 
 
-def _canonical_purification(rho: np.ndarray) -> np.ndarray:
-    r"""The amplitudes of :math:`(\sqrt\rho\otimes 1)\sum_a|a\rangle|a\rangle`, row-major."""
+def _cheapest_purification(rho: np.ndarray, resource: np.ndarray) -> np.ndarray:
+    r"""Amplitudes (sensor index first) of :math:`\sum_i\sqrt{\lambda_i}|v_i\rangle|a_i\rangle`.
+
+    :math:`\lambda_i` in decreasing order are paired with the ancilla's basis states
+    :math:`|a_i\rangle` in increasing order of the (diagonal) resource ``resource``: by the
+    rearrangement (Ky Fan) inequality this purification puts the fewest resources on the
+    ancilla, never more than on the sensor itself.
+    """
     lam, vecs = scipy.linalg.eigh(rho)
-    root = (vecs * np.sqrt(np.clip(lam, 0.0, None))) @ vecs.conj().T
-    return root.ravel()
+    lam, vecs = lam[::-1], vecs[:, ::-1]
+    order = np.argsort(resource, kind="stable")
+    amplitudes = np.zeros((rho.shape[0], rho.shape[0]), dtype=complex)
+    amplitudes[:, order] = vecs * np.sqrt(np.clip(lam, 0.0, None))
+    return amplitudes.ravel()
 
 
 def ancilla_counterpart(state: qutip.Qobj, network: Network) -> tuple[qutip.Qobj, Network]:
@@ -107,10 +117,13 @@ def ancilla_counterpart(state: qutip.Qobj, network: Network) -> tuple[qutip.Qobj
 
     .. math::
         |\varphi\rangle = \bigotimes_{k=1}^{s}|\varphi_k\rangle,\qquad
-        |\varphi_k\rangle = (\sqrt{\rho_k}\otimes 1)\sum_a |a\rangle_k|a\rangle_{k'}
+        |\varphi_k\rangle = \sum_i \sqrt{\lambda_{k,i}}\,|v_{k,i}\rangle|a_{k,i}\rangle
 
-    (the canonical purification of the reduced state :math:`\rho_k` into the sensor and a copy
-    of its space).  The generators still act on the sensors only, in the same order.
+    a purification of the reduced state :math:`\rho_k=\sum_i\lambda_{k,i}|v_{k,i}\rangle\langle
+    v_{k,i}|` into the sensor and a copy of its space, with the largest eigenvalues on the
+    ancilla states of least resource (so the ancilla never holds more resource than its
+    sensor: vacuum first for a mode).  The generators still act on the sensors only, in the
+    same order.
 
     Returns
     -------
@@ -131,7 +144,11 @@ def ancilla_counterpart(state: qutip.Qobj, network: Network) -> tuple[qutip.Qobj
     state = network.check(state)
     factors = []
     for k, sensor in enumerate(network.sensors):
-        amplitudes = _canonical_purification(network.reduced_state(state, k).full())
+        resource = diagonal_of(sensor.resource_operator)
+        if resource is None:
+            raise QSNError(f"ancilla_counterpart needs a diagonal resource operator; sensor "
+                           f"{k} ({sensor!r}) has a non-diagonal one")
+        amplitudes = _cheapest_purification(network.reduced_state(state, k).full(), resource)
         factors.append(qutip.Qobj(amplitudes, dims=[sensor.dims * 2, [1] * (2 * len(sensor.dims))]))
     return qutip.tensor(factors).unit(), network.with_ancillas()
 

@@ -132,11 +132,25 @@ def test_theorem2_counterpart_guarantees(network, seed, mixed):
     assert doubled.mean_resource(phi) <= 2 * network.mean_resource(probe) * (1 + 1e-10)
 
 
-def test_theorem2_resource_is_exactly_doubled_for_real_diagonal_resources():
+def test_theorem2_ancilla_never_holds_more_resource_than_its_sensor():
     net = Network([OpticalMode(2), MultiLevelAtom(spin=0.5, axes="xyz")])
     probe = states.random_pure(net, seed=3)
     phi, doubled = ancilla_counterpart(probe, net)
-    assert doubled.mean_resource(phi) == pytest.approx(2 * net.mean_resource(probe), rel=1e-12)
+    ancilla_photons = qutip.expect(doubled.embed(qutip.num(3), 1).to_qobj(), phi)
+    sensor_photons = qutip.expect(net.embed(qutip.num(3), 0).to_qobj(), probe)
+    # Ky Fan: sum_i lambda_i (i-th smallest photon number) <= Tr(n rho_mode)
+    rho_mode = net.reduced_state(probe, 0).full()
+    lam = np.sort(np.linalg.eigvalsh(rho_mode))[::-1]
+    assert ancilla_photons == pytest.approx(lam @ np.arange(3), rel=1e-12)
+    assert ancilla_photons < sensor_photons
+    assert doubled.mean_resource(phi) < 2 * net.mean_resource(probe)
+
+
+def test_theorem2_on_a_product_of_fock_states_needs_no_ancilla_resource():
+    net = Network([OpticalMode(3), OpticalMode(3)])
+    probe = qutip.tensor(qutip.basis(4, 2), qutip.basis(4, 3))
+    phi, doubled = ancilla_counterpart(probe, net)
+    assert doubled.mean_resource(phi) == pytest.approx(net.mean_resource(probe), rel=1e-12)
 
 
 @settings(max_examples=40, deadline=None)

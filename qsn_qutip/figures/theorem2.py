@@ -7,8 +7,8 @@ each sensor entangled only with its own ancilla, on the doubled network.  Left: 
 :math:`\mathrm{Tr}F^{-1}` of the probe (x) against that of the ancilla probe (y), all on or
 below the diagonal.  Right: the resource ratio (ancilla probe's mean resource on the doubled
 network, ancillas counted like sensors, Eq. 25) / the probe's, never above 2 — exactly 2
-here, as the canonical purification puts :math:`\rho_k^T` on ancilla k; with free ancillas
-it is 1.
+here, since an atom's resource is the atom count, which the ancilla copy doubles; with free
+ancillas it is 1.
 """
 
 from __future__ import annotations
@@ -151,8 +151,8 @@ def plot(data: Theorem2Data,
             right.scatter(index[mask], ratio[mask], s=22, marker=marker, lw=0.6, zorder=3,
                           color=color if fill else "none", edgecolor="k" if fill else color,
                           label=f"{kind} probes, {what}")
-    right.text(0.5, 0.58, "canonical purification: ancilla k holds $\\rho_k^T$,\n"
-               "as many resources as its sensor", transform=right.transAxes, ha="center",
+    right.text(0.5, 0.58, "resource = number of atoms: each ancilla atom\n"
+               "counts as much as its sensor atom", transform=right.transAxes, ha="center",
                fontsize=8.5, color="0.25")
     right.set_ylim(0, 2.6)
     right.set_xlim(0, len(index) + 1)
