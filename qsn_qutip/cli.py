@@ -10,6 +10,14 @@
     The paper's magnetic-gradient example on two qubit ensembles.
 ``qsn figures [--only NAME] [--out DIR] [--format png|pdf|svg]``
     Render the paper-style figure gallery (an image and a CSV file per figure).
+``qsn simulate MODEL.toml [--repeats MU] [--trials T] [--probe NAME] [--json]``
+    Simulate experiments with one probe of the model and its default measurement (GHZ parity
+    for ``ghz``/``optimal-ghz``, local readout otherwise): the estimator's variance against
+    the QCRB and the CRB of the measurement.
+``qsn sweep MODEL.toml --vary KEY=VALUES [--vary ...] [--backend B] [--scheduler ADDR]
+[--checkpoint FILE] [--out CSV] [--plot FILE]``
+    Every probe's bound over a grid of model variations (``sensor.left.n=2:40:2``,
+    ``repeats=1,10``); exit code 1 when some points failed (they are reported).
 
 Bad input (a model file with a missing or misspelt key, an unreadable file, an unknown
 command or option) prints one line on stderr and exits with code 2; nothing is written.
@@ -120,6 +128,85 @@ def _figures(args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulated_probe(model: Model, name: str | None):
+    """The probe ``qsn simulate`` runs: ``name`` (a probe of the model or a built-in), or the
+    model's first probe state (``time-shared`` is a reference strategy, not a state)."""
+    from .experiment import PARITY_PROBES
+    labels = [p if isinstance(p, str) else p[0] for p in model.probes]
+    if name is None:
+        for label, probe in zip(labels, model.probes):
+            if label != "time-shared":
+                return probe
+        raise QSNError(f"{model.source}: the model lists no probe state to simulate")
+    if name in labels:
+        return model.probes[labels.index(name)]
+    builtin = (*PARITY_PROBES, "local-ghz", "product", "optimal-separable")
+    if name in builtin:
+        return name
+    raise QSNError(f"unknown probe {name!r}; this model's probes are {labels}, built-in probes "
+                   f"{list(builtin)}")
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from .experiment import simulate_task
+    model = _model(args.model)
+    probe = _simulated_probe(model, args.probe)
+    repeats = model.repeats if args.repeats is None else args.repeats
+    try:
+        result = simulate_task(model.network, probe, v=model.v,
+                               weights=None if model.v is not None else model.weights,
+                               repeats=repeats, trials=args.trials, estimator=args.estimator,
+                               seed=args.seed)
+    except QSNError as err:
+        raise QSNError(f"{model.source}: {err}") from None
+    if args.json:
+        print(json.dumps({"model": model.name, **result.to_dict()}, indent=2, allow_nan=False))
+    else:
+        print(f"{model.name}" + (f": {model.description}" if model.description else ""))
+        print(result)
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    import functools
+
+    from .modelfile import model_from_dict, model_point, parse_vary, read_toml, varied
+    from .sweep import sweep
+
+    plot_path = _checked_output(args.plot)
+    csv_path = _checked_output(args.out, formats=("csv",))
+    model = _model(args.model)
+    raw = read_toml(Path(args.model).read_text(encoding="utf-8"), args.model)
+    grid = dict(parse_vary(spec) for spec in args.vary)
+    first = {key: values[0] for key, values in grid.items()}
+    model_from_dict(varied(raw, first, args.model), args.model)  # a bad key fails here
+    result = sweep(functools.partial(model_point, raw, args.model), grid,
+                   backend=args.backend, scheduler=args.scheduler,
+                   progress_bar=args.progress or False, checkpoint=args.checkpoint,
+                   workers=args.workers)
+    probes = [p if isinstance(p, str) else p[0] for p in model.probes]
+    if csv_path is not None:
+        result.to_csv(csv_path)
+    if plot_path is not None:
+        from .figures import sweep_plot
+        from .figures._common import save_figure
+        fig, _ = sweep_plot.plot(result, probes, title=model.name)
+        save_figure(fig, plot_path)
+    columns = [c for c in result.columns if c != "error"]
+    print("  ".join(f"{c:>14}" for c in columns))
+    for row in result:
+        cells = [row.get(c) for c in columns]
+        print("  ".join(f"{c:>14.6g}" if isinstance(c, float) else
+                        f"{'-' if c is None else c!s:>14}" for c in cells))
+    for row in result.failed:
+        point = ", ".join(f"{a}={row[a]}" for a in result.axes)
+        print(f"qsn: point {point} failed: {row['error']}", file=sys.stderr)
+    if result.failed:
+        print(f"qsn: {len(result.failed)} of {len(result)} points failed", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _build_parser() -> _Parser:
     parser = _Parser(prog="qsn", description="Networks of quantum sensors on QuTiP.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -152,6 +239,39 @@ def _build_parser() -> _Parser:
     figures.add_argument("--format", choices=("png", "pdf", "svg"), default="png",
                          help="image format (default png); a CSV file is written beside it")
     figures.set_defaults(run=_figures)
+
+    simulate = commands.add_parser("simulate", help="simulate experiments with a probe of a "
+                                                    "model file and its default measurement")
+    simulate.add_argument("model", help="the model file (TOML)")
+    simulate.add_argument("--repeats", type=int, metavar="MU",
+                          help="repeats (shots) per trial (default: the model's repeats)")
+    simulate.add_argument("--trials", type=int, default=200, metavar="T",
+                          help="simulated trials (default 200)")
+    simulate.add_argument("--probe", metavar="NAME",
+                          help="the probe (default: the model's first probe state)")
+    simulate.add_argument("--estimator", choices=("mle", "bayes"), default="mle",
+                          help="maximum likelihood (default) or Bayesian posterior mean")
+    simulate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    simulate.add_argument("--json", action="store_true", help="print one JSON document")
+    simulate.set_defaults(run=_simulate)
+
+    sweep = commands.add_parser("sweep", help="bounds over a grid of model variations")
+    sweep.add_argument("model", help="the model file (TOML)")
+    sweep.add_argument("--vary", action="append", required=True, metavar="KEY=VALUES",
+                       help="e.g. sensor.left.n=2:40:2 (stop included) or repeats=1,10,100; "
+                            "repeat for a grid")
+    sweep.add_argument("--backend", choices=("processes", "threads", "serial", "dask"),
+                       default="processes", help="where the points run (default processes)")
+    sweep.add_argument("--scheduler", metavar="ADDR",
+                       help="dask.distributed scheduler, e.g. tcp://host:8786 (--backend dask)")
+    sweep.add_argument("--workers", type=int, help="local pool size (default: all cores)")
+    sweep.add_argument("--checkpoint", metavar="FILE",
+                       help="record finished points here; rerunning resumes")
+    sweep.add_argument("--out", metavar="CSV", help="write the table as CSV")
+    sweep.add_argument("--plot", metavar="FILE", help="draw the bounds (.png/.pdf/.svg)")
+    sweep.add_argument("--progress", choices=("text", "tqdm", ""), default="text",
+                       help="progress bar on stderr (default text; '' for none)")
+    sweep.set_defaults(run=_sweep)
     return parser
 
 

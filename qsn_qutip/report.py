@@ -29,7 +29,7 @@ from .bounds import best_separable_allocation, function_bound, qcrb
 from .fisher import qfim
 from .network import Network
 
-__all__ = ["compare", "Comparison", "ProbeResult", "Verdict", "BUILTIN_PROBES"]
+__all__ = ["compare", "build_probe", "Comparison", "ProbeResult", "Verdict", "BUILTIN_PROBES"]
 
 BUILTIN_PROBES = ("ghz", "optimal-ghz", "local-ghz", "product", "optimal-separable",
                   "time-shared")
@@ -269,42 +269,58 @@ def _time_shared(network: Network, task: _Task) -> ProbeResult:
                        f"{np.round(share, 4).tolist()}")
 
 
+def build_probe(name: str, network: Network, v: np.ndarray | None = None,
+                direction: np.ndarray | None = None) -> tuple[qutip.Qobj, Network]:
+    """The state of the built-in probe ``name`` and the network it lives on.
+
+    ``optimal-ghz`` and ``optimal-separable`` re-allocate the N particles of the sensing
+    sensors (proportional to :math:`|v|`, or by :func:`~qsn_qutip.bounds.best_separable_allocation`
+    along ``direction``).  Raises :class:`QSNError` saying why when the probe does not apply.
+    """
+    if name not in BUILTIN_PROBES or name in REFERENCES:
+        states_only = [p for p in BUILTIN_PROBES if p not in REFERENCES]
+        raise QSNError(f"unknown probe state {name!r}; built-in probe states are "
+                       f"{states_only}")
+    if name != "product":
+        many = [k for k, s in enumerate(network.sensors) if s.n_params > 1]
+        if many:
+            raise QSNError(f"needs one parameter per sensor (sensor {many[0]} has "
+                           f"{network.sensors[many[0]].n_params})")
+    if name in ("ghz", "optimal-ghz") and v is None:
+        raise QSNError("GHZ-like probes are built for a function theta = v . phi: give v")
+    total = _sensing_total(network)
+    if name == "ghz":
+        return states.ghz_like(network, v), network
+    if name == "optimal-ghz":
+        numbers = states.proportional_allocation(v, total)
+        if numbers is None:
+            raise QSNError(f"no integer allocation of N = {total} is proportional to |v|")
+        net = _reallocated(network, numbers)
+        return states.ghz_like(net, v), net
+    if name == "local-ghz":
+        return states.local_ghz(network), network
+    if name == "product":
+        return states.product(network), network
+    numbers = best_separable_allocation(np.abs(v) if direction is None else direction, total)
+    if np.any(numbers == 0):
+        raise QSNError("the best allocation leaves a sensor empty")
+    net = _reallocated(network, numbers)
+    return states.local_ghz(net), net
+
+
 def _builtin(name: str, network: Network, task: _Task) -> ProbeResult:
-    if name in ("ghz", "optimal-ghz", "local-ghz", "optimal-separable", "time-shared"):
+    if name == "time-shared":
         many = [k for k, s in enumerate(network.sensors) if s.n_params > 1]
         if many:
             return _not_applicable(name, network, f"needs one parameter per sensor (sensor "
                                                   f"{many[0]} has "
                                                   f"{network.sensors[many[0]].n_params})")
-    if name in ("ghz", "optimal-ghz") and task.v is None:
-        return _not_applicable(name, network, "GHZ-like probes are built for a function "
-                                              "theta = v . phi: give v")
-    if name == "ghz":
-        try:
-            return _state_probe(name, network, states.ghz_like(network, task.v), task, False)
-        except QSNError as err:
-            return _not_applicable(name, network, str(err))
-    if name == "optimal-ghz":
-        numbers = states.proportional_allocation(task.v, _sensing_total(network))
-        if numbers is None:
-            return _not_applicable(name, network, f"no integer allocation of N = "
-                                                  f"{_sensing_total(network)} is "
-                                                  f"proportional to |v|")
-        net = _reallocated(network, numbers)
-        return _state_probe(name, net, states.ghz_like(net, task.v), task, False)
-    if name == "local-ghz":
-        return _state_probe(name, network, states.local_ghz(network), task, True)
-    if name == "product":
-        return _state_probe(name, network, states.product(network), task, True)
-    if name == "optimal-separable":
-        numbers = best_separable_allocation(task.direction, _sensing_total(network))
-        if np.any(numbers == 0):
-            return _not_applicable(name, network, "the best allocation leaves a sensor empty")
-        net = _reallocated(network, numbers)
-        return _state_probe(name, net, states.local_ghz(net), task, True)
-    if name == "time-shared":
         return _time_shared(network, task)
-    raise QSNError(f"unknown probe {name!r}; built-in probes are {list(BUILTIN_PROBES)}")
+    try:
+        state, net = build_probe(name, network, task.v, task.direction)
+    except QSNError as err:
+        return _not_applicable(name, network, str(err))
+    return _state_probe(name, net, state, task, name in SEPARABLE)
 
 
 def _reason(network: Network, task: _Task, best: ProbeResult,

@@ -28,6 +28,7 @@ SMALL = {
     "gain-map": {"resolution": 6},
     "gradient": {"n_values": (1, 2, 4)},
     "multiphase": {"photons": 4, "ds": (1, 2, 3, 4)},
+    "saturation": {"n": 2, "repeats": (10, 100), "trials": 200},
 }
 
 

@@ -25,6 +25,7 @@ from types import ModuleType
 
 from .._checks import QSNError
 from . import gain_map, global_functions, gradient, multiphase, network, theorem1, theorem2
+from . import saturation
 from ._common import FORMATS, save_figure
 
 __all__ = ["FIGURES", "render", "render_all"]
@@ -38,6 +39,7 @@ FIGURES: dict[str, ModuleType] = {
     "gain-map": gain_map,
     "gradient": gradient,
     "multiphase": multiphase,
+    "saturation": saturation,
 }
 
 
