@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,bench,sdp,dask,sweep]'
+	$(PY) -m pip install --quiet -e '.[test,bench,sdp,dask,sweep,docs]'
 	touch $(STAMP)
 
 run: $(STAMP)
