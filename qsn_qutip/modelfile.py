@@ -29,11 +29,18 @@ A model file describes what a lab would write on a whiteboard::
     name = "my GHZ"
     terms = [{basis = [4, 0], amplitude = 1}, {basis = [0, 4], amplitude = [0, 1]}]
 
+    [noise]                             # optional: decoherence during the interrogation
+    dephasing = 0.1                     # gamma per qubit: coherence decays as exp(-gamma t)
+    time = 0.5                          # t; phases phi = omega t; also collective_dephasing,
+                                        # correlated_dephasing, decay, loss = eta (modes)
+
 ``basis`` gives one local basis index per sensor (a list for a sensor of several atoms or
 qubits in the full basis): for qubits in the Dicke basis index k is the state with k spins
 down (:math:`m = n/2 - k`), for a mode the photon number, for an atom the level.  An amplitude
-is a real number or ``[re, im]``; the state is normalised.  Sections not yet supported (such
-as ``[noise]``) are refused by name.
+is a real number or ``[re, im]``; the state is normalised.  ``[noise]`` maps to a
+:class:`~qsn_qutip.noise.NoiseModel` (``loss`` to its ``transmission``; a rate is one number or
+one per sensor): the bounds are then those of the noisy probes at ``time``, and each probe also
+gets its optimal interrogation time for the frequencies.
 
 :func:`load_model` reads and validates a file and returns a :class:`Model`; every problem is a
 :class:`~qsn_qutip.QSNError` whose message names the file, the key, its TOML line where it
@@ -54,14 +61,18 @@ import qutip
 
 from ._checks import QSNError
 from .network import Network
+from .noise import NoiseModel
 from .report import BUILTIN_PROBES, DEFAULT_PROBES, Comparison, compare
 from .sensors import MultiLevelAtom, OpticalMode, QubitEnsemble, Sensor
 
 __all__ = ["Model", "load_model", "parse_model", "model_from_dict", "read_toml", "parse_vary",
            "varied", "model_point"]
 
-TOP_KEYS = {"name", "description", "repeats", "sensor", "task", "probes"}
-PLANNED = {"noise": "noise models are not supported yet"}
+TOP_KEYS = {"name", "description", "repeats", "sensor", "task", "probes", "noise"}
+#: the [noise] keys and the NoiseModel fields they set
+NOISE_KEYS = {"dephasing": "dephasing", "collective_dephasing": "collective_dephasing",
+              "correlated_dephasing": "correlated_dephasing", "decay": "decay",
+              "loss": "transmission", "time": "time"}
 SENSOR_KEYS = {
     "qubits": {"name", "kind", "n", "basis"},
     "mode": {"name", "kind", "cutoff", "generator", "photons"},
@@ -85,6 +96,8 @@ class Model:
         Built-in probe names and ``(name, Qobj)`` pairs, in the order to compare.
     source : str
         Where the model came from (the file path).
+    noise : NoiseModel or None
+        The ``[noise]`` section (None: noiseless).
     """
 
     name: str
@@ -95,11 +108,12 @@ class Model:
     repeats: int
     probes: list
     source: str = "<string>"
+    noise: NoiseModel | None = None
 
     def compare(self) -> Comparison:
         """Run :func:`~qsn_qutip.report.compare` on this model."""
         return compare(self.network, v=self.v, weights=self.weights, probes=self.probes,
-                       repeats=self.repeats)
+                       repeats=self.repeats, noise=self.noise)
 
     def describe(self) -> str:
         """A few lines explaining the model without computing anything."""
@@ -116,6 +130,11 @@ class Model:
             lines.append(f"task: all parameters with weights {self.weights.tolist()}")
         names = [p if isinstance(p, str) else p[0] for p in self.probes]
         lines.append(f"probes: {', '.join(names)}")
+        if self.noise is not None:
+            lines.append(f"noise for an interrogation time t = {self.noise.time:g}: "
+                         + ", ".join(f"{f.name} = {getattr(self.noise, f.name)}"
+                                     for f in dataclasses.fields(self.noise)
+                                     if f.name != "time"))
         lines.append("generators commute: Theorem 1 applies" if self.network.commuting else
                      "generators do not commute: Theorem 2 applies")
         return "\n".join(lines)
@@ -248,6 +267,37 @@ def _sensor(source: _Source, raw, index: int) -> Sensor:
         raise source.error(where, str(err), **locate) from None
 
 
+def _noise(source: _Source, raw, network: Network) -> NoiseModel | None:
+    """The [noise] table as a NoiseModel (rates per unit time; one number or one per sensor)."""
+    if raw is None:
+        return None
+    _expect(source, raw, dict, "noise", "a [noise] table", table="noise")
+    _unknown_keys(source, raw, set(NOISE_KEYS), "noise", table="noise")
+    fields = {}
+    for key, value in raw.items():
+        numbers = value if isinstance(value, list) else [value]
+        for x in numbers:
+            _expect(source, x, (int, float), f"noise.{key}",
+                    "a number, or a list with one number per sensor", key=key, table="noise")
+        if isinstance(value, list):
+            if key in ("time", "correlated_dephasing"):
+                raise source.error(f"noise.{key}", "expected one number", key=key,
+                                   table="noise")
+            if len(value) != len(network.sensors):
+                raise source.error(f"noise.{key}", f"expected one number per sensor "
+                                   f"({len(network.sensors)}), got {len(value)}", key=key,
+                                   table="noise")
+        fields[NOISE_KEYS[key]] = [float(x) for x in value] if isinstance(value, list) \
+            else float(value)
+    if "time" not in fields and any(k not in ("transmission",) for k in fields):
+        raise source.error("noise.time", "missing: rates need the interrogation time "
+                           "time = t (phases phi = omega t)", table="noise")
+    try:
+        return NoiseModel(**fields)
+    except QSNError as err:
+        raise source.error("noise", str(err), table="noise") from None
+
+
 def _vector(source: _Source, raw, key: str, length: int) -> np.ndarray:
     where = f"task.{key}"
     _expect(source, raw, list, where, f"a list of {length} numbers (one per parameter)",
@@ -345,8 +395,6 @@ def model_from_dict(raw: dict, origin: str = "<string>", text: str = "") -> Mode
     """Validate a model already read from TOML (``text``, when given, locates errors by line)."""
     source = _Source(text, origin)
     for key in raw:
-        if key in PLANNED:
-            raise source.error(key, PLANNED[key], table=key)
         if key not in TOP_KEYS:
             raise source.error(key, f"unknown key{_suggest(key, TOP_KEYS)}; expected one of "
                                f"{sorted(TOP_KEYS)}", key=key)
@@ -406,7 +454,8 @@ def model_from_dict(raw: dict, origin: str = "<string>", text: str = "") -> Mode
     if len(set(labels)) != len(labels):
         raise source.error("probes", f"probe names must be distinct, got {labels}",
                            table="probes")
-    return Model(name, description, network, v, weights, repeats, probes, origin)
+    return Model(name, description, network, v, weights, repeats, probes, origin,
+                 _noise(source, raw.get("noise"), network))
 
 
 def load_model(path: str | Path) -> Model:

@@ -28,6 +28,7 @@ from ._checks import QSNError, as_positive_int, as_real_vector
 from .bounds import best_separable_allocation, function_bound, qcrb
 from .fisher import qfim
 from .network import Network
+from .noise import NoiseModel, apply_noise, noisy_qfim, optimal_interrogation_time
 
 __all__ = ["compare", "build_probe", "Comparison", "ProbeResult", "Verdict", "BUILTIN_PROBES"]
 
@@ -42,7 +43,7 @@ REFERENCES = {"time-shared"}
 
 @dataclasses.dataclass
 class ProbeResult:
-    """One probe evaluated on the task.
+    r"""One probe evaluated on the task.
 
     Attributes
     ----------
@@ -60,6 +61,12 @@ class ProbeResult:
     separable : bool or None
         Whether the probe is sensor-separable (None when unknown: a mixed user state).
     note : str
+    optimal_time : float or None
+        With a noise model: the interrogation time t* that maximises the information per unit
+        total time on the task's function of the frequencies :math:`\omega` (:math:`\phi=\omega t`).
+    omega_bound : float or None
+        With a noise model: :math:`\mathrm{Var}(\theta_\omega)\,T` at t* — the variance bound
+        on the frequency function times the total interrogation time T.
     """
 
     name: str
@@ -69,6 +76,8 @@ class ProbeResult:
     bound: float | None
     separable: bool | None
     note: str = ""
+    optimal_time: float | None = None
+    omega_bound: float | None = None
 
     @property
     def applies(self) -> bool:
@@ -112,6 +121,8 @@ class Comparison:
     repeats : int
     probes : list of ProbeResult
     verdict : Verdict
+    noise : NoiseModel or None
+        The decoherence the bounds include (None: noiseless).
     """
 
     network: Network
@@ -120,6 +131,7 @@ class Comparison:
     repeats: int
     probes: list[ProbeResult]
     verdict: Verdict
+    noise: NoiseModel | None = None
 
     def __getitem__(self, name: str) -> ProbeResult:
         for probe in self.probes:
@@ -145,14 +157,21 @@ class Comparison:
             if p.bound is not None and not np.isfinite(p.bound):
                 note = ("not estimable: the task's direction lies outside the range of the "
                         "QFIM" + (f"; {note}" if note else ""))
-            probes.append({"name": p.name, "allocation": p.allocation,
-                           "resources": number(p.resources),
-                           "qfim": None if p.qfim is None else np.asarray(p.qfim).tolist(),
-                           "bound": number(p.bound), "separable": p.separable, "note": note})
+            entry = {"name": p.name, "allocation": p.allocation,
+                     "resources": number(p.resources),
+                     "qfim": None if p.qfim is None else np.asarray(p.qfim).tolist(),
+                     "bound": number(p.bound), "separable": p.separable, "note": note}
+            if self.noise is not None:
+                entry.update(optimal_time=number(p.optimal_time),
+                             omega_bound=number(p.omega_bound))
+            probes.append(entry)
+        noise = None if self.noise is None else {
+            key: (np.asarray(value, dtype=float).tolist())
+            for key, value in dataclasses.asdict(self.noise).items()}
         return {"parameters": self.network.n_params,
                 "task": {"function": None if self.v is None else self.v.tolist(),
                          "weights": None if self.weights is None else self.weights.tolist(),
-                         "repeats": self.repeats, "description": self.task},
+                         "repeats": self.repeats, "noise": noise, "description": self.task},
                 "probes": probes,
                 "verdict": {"best": self.verdict.best,
                             "best_separable": self.verdict.best_separable,
@@ -162,9 +181,14 @@ class Comparison:
     def __str__(self) -> str:
         best_sep = (self[self.verdict.best_separable].bound
                     if self.verdict.best_separable else None)
-        lines = [f"task: {self.task}; repeats mu = {self.repeats}",
-                 f"{'probe':<18} {'allocation':<14} {'resources':>10} {'bound':>12} "
-                 f"{'/ best sep.':>11}"]
+        noisy = self.noise is not None
+        lines = [f"task: {self.task}; repeats mu = {self.repeats}"]
+        if noisy:
+            lines.append(f"noise: {_describe_noise(self.noise)}; bounds for the phases "
+                         f"phi = omega t at t = {self.noise.time:g}; t* = optimal interrogation "
+                         f"time, Var*T = variance of the frequency function x total time at t*")
+        lines.append(f"{'probe':<18} {'allocation':<14} {'resources':>10} {'bound':>12} "
+                     f"{'/ best sep.':>11}" + (f" {'t*':>10} {'Var*T':>11}" if noisy else ""))
         for p in self.probes:
             alloc = "-" if p.allocation is None else "+".join(map(str, p.allocation))
             res = "-" if p.resources is None else f"{p.resources:.4g}"
@@ -173,14 +197,26 @@ class Comparison:
                 continue
             ratio = (f"{p.bound / best_sep:.4g}" if best_sep and np.isfinite(p.bound) else "-")
             note = f"   {p.note}" if p.note else ""
+            timing = ""
+            if noisy:
+                timing = (f" {p.optimal_time:>10.4g} {p.omega_bound:>11.4g}"
+                          if p.optimal_time is not None else f" {'-':>10} {'-':>11}")
             lines.append(f"{p.name:<18} {alloc:<14} {res:>10} {p.bound:>12.6g} "
-                         f"{ratio:>11}{note}")
+                         f"{ratio:>11}{timing}{note}")
         lines.append(f"verdict: {self.verdict.best} is best"
                      + (f" ({self.verdict.ratio:.4g} x the best separable, "
                         f"{self.verdict.best_separable})" if self.verdict.ratio is not None
                         else ""))
         lines.append(f"why: {self.verdict.reason}")
         return "\n".join(lines)
+
+
+def _describe_noise(noise: NoiseModel) -> str:
+    """The non-trivial entries of a noise model, e.g. ``dephasing = 0.1, time = 2``."""
+    parts = [f"{f.name} = {getattr(noise, f.name)}" for f in dataclasses.fields(noise)
+             if f.name != "time" and np.any(np.asarray(getattr(noise, f.name), dtype=float)
+                                            != f.default)]
+    return ", ".join(parts) or "none"
 
 
 def _is_product(state: qutip.Qobj, network: Network) -> bool | None:
@@ -196,8 +232,11 @@ def _is_product(state: qutip.Qobj, network: Network) -> bool | None:
 class _Task:
     """The figure of merit: v^T F^+ v / mu, or sum_k W_kk [F^+]_kk / mu."""
 
-    def __init__(self, network: Network, v, weights, repeats):
+    def __init__(self, network: Network, v, weights, repeats, noise=None):
         d = network.n_params
+        if noise is not None and not isinstance(noise, NoiseModel):
+            raise QSNError(f"noise must be a NoiseModel, got {type(noise).__name__}")
+        self.noise = None if noise is None or noise.is_trivial() else noise
         if v is not None and weights is not None:
             raise QSNError("give either v (a linear function) or weights (all parameters), "
                            "not both")
@@ -231,9 +270,21 @@ def _allocation(network: Network) -> list[int]:
 
 def _state_probe(name: str, network: Network, state: qutip.Qobj, task: _Task,
                  separable: bool | None) -> ProbeResult:
-    F = qfim(state, network.local_generators)
-    return ProbeResult(name, _allocation(network), network.mean_resource(state), F,
-                       task.bound(F), separable)
+    resources = network.mean_resource(state)
+    if task.noise is None:
+        F = qfim(state, network.local_generators)
+        return ProbeResult(name, _allocation(network), resources, F, task.bound(F), separable)
+    F = noisy_qfim(apply_noise(state, network, task.noise), network)
+    result = ProbeResult(name, _allocation(network), resources, F, task.bound(F), separable)
+    v = task.v if task.v is not None else (np.ones(1) if network.n_params == 1 else None)
+    if v is not None and any(rate > 0 for rate in task.noise.rates):
+        try:
+            best = optimal_interrogation_time(state, network, task.noise, v=v)
+        except QSNError as err:
+            result.note = f"no optimal interrogation time: {err}"
+        else:
+            result.optimal_time, result.omega_bound = best.time, 1.0 / best.value
+    return result
 
 
 def _not_applicable(name: str, network: Network, reason: str) -> ProbeResult:
@@ -310,6 +361,9 @@ def build_probe(name: str, network: Network, v: np.ndarray | None = None,
 
 def _builtin(name: str, network: Network, task: _Task) -> ProbeResult:
     if name == "time-shared":
+        if task.noise is not None:
+            return _not_applicable(name, network, "the time-shared reference is computed "
+                                                  "without noise")
         many = [k for k, s in enumerate(network.sensors) if s.n_params > 1]
         if many:
             return _not_applicable(name, network, f"needs one parameter per sensor (sensor "
@@ -324,7 +378,8 @@ def _builtin(name: str, network: Network, task: _Task) -> ProbeResult:
 
 
 def _reason(network: Network, task: _Task, best: ProbeResult,
-            time_shared: ProbeResult | None) -> str:
+            probes: list[ProbeResult]) -> str:
+    time_shared = next((p for p in probes if p.name == "time-shared"), None)
     if not np.isfinite(best.bound):
         return ("no probe estimates this task: every bound is infinite (a weighted "
                 "direction lies outside the range of every QFIM).")
@@ -342,6 +397,18 @@ def _reason(network: Network, task: _Task, best: ProbeResult,
         text = (f"global function: the GHZ-like state (Eq. 1) gains "
                 f"||v||_1^2/||v||_(2/3)^2 = {gain:.4g} over every sensor-separable state with "
                 f"the same fixed particle numbers.")
+    timed = [p for p in probes if p.omega_bound is not None and p.name not in REFERENCES]
+    if timed:
+        fastest = min(timed, key=lambda p: p.omega_bound)
+        slowest = max(timed, key=lambda p: p.omega_bound)
+        if slowest.omega_bound <= fastest.omega_bound * (1 + 1e-6):
+            text += (f" Per unit time, at each probe's optimal interrogation time, all reach the "
+                     f"same Var*T = {fastest.omega_bound:.6g}: the noise cancels the advantage "
+                     f"of entanglement (as local dephasing does, Huelga et al. 1997).")
+        else:
+            text += (f" Per unit time, at its optimal interrogation time "
+                     f"t* = {fastest.optimal_time:.4g}, {fastest.name} is best "
+                     f"(Var*T = {fastest.omega_bound:.6g}).")
     if time_shared is not None and time_shared.applies:
         text += (f" The time-shared separable reference (all N particles in a local GHZ "
                  f"state on one sensor per shot, shares ~|v_k|) reaches "
@@ -356,7 +423,7 @@ def _reason(network: Network, task: _Task, best: ProbeResult,
 def compare(network: Network, v: Sequence[float] | None = None,
             weights: Sequence[float] | None = None,
             probes: Sequence[str | tuple[str, qutip.Qobj]] = DEFAULT_PROBES,
-            repeats: int = 1) -> Comparison:
+            repeats: int = 1, noise: NoiseModel | None = None) -> Comparison:
     r"""Evaluate probes on one task and say which wins and why.
 
     Parameters
@@ -371,6 +438,11 @@ def compare(network: Network, v: Sequence[float] | None = None,
         own kets or density matrices on the network.
     repeats : int
         :math:`\mu`; every bound is divided by it.
+    noise : NoiseModel, optional
+        Decoherence during the interrogation time ``noise.time``: the bounds are then for the
+        phases :math:`\phi = \omega t` of the noisy probes, and each probe also gets its
+        optimal interrogation time for the frequencies (``optimal_time``, ``omega_bound``)
+        when the task is a function (or there is one parameter).
 
     Returns
     -------
@@ -387,7 +459,7 @@ def compare(network: Network, v: Sequence[float] | None = None,
     """
     if not isinstance(network, Network):
         raise QSNError(f"network must be a Network, got {type(network).__name__}")
-    task = _Task(network, v, weights, repeats)
+    task = _Task(network, v, weights, repeats, noise)
     if isinstance(probes, str) or not isinstance(probes, Sequence) or not probes:
         raise QSNError("probes must be a non-empty list of probe names or (name, state) pairs")
     results = []
@@ -417,7 +489,6 @@ def compare(network: Network, v: Sequence[float] | None = None,
     best_sep = min(separable, key=lambda r: r.bound) if separable else None
     ratio = (best.bound / best_sep.bound if best_sep is not None and np.isfinite(best_sep.bound)
              and best_sep.bound > 0 else None)
-    time_shared = next((r for r in results if r.name == "time-shared"), None)
     verdict = Verdict(best.name, best_sep.name if best_sep else None, ratio,
-                      _reason(network, task, best, time_shared))
-    return Comparison(network, task.v, task.weights, task.repeats, results, verdict)
+                      _reason(network, task, best, results))
+    return Comparison(network, task.v, task.weights, task.repeats, results, verdict, task.noise)

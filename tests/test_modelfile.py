@@ -90,6 +90,25 @@ def test_vector_field_model_cites_theorem2_and_flags_the_product_probe():
     assert _bounds(doc)["separable"] == pytest.approx(2 * 7 / 3, rel=1e-12)
 
 
+def test_noisy_gradient_model_matches_the_dephasing_closed_forms():
+    doc = run_json(MODELS / "noisy_gradient.toml")
+    n, gamma, t = 10, 0.05, 0.5
+    probes = {p["name"]: p for p in doc["probes"]}
+    assert doc["task"]["noise"]["dephasing"] == gamma and doc["task"]["noise"]["time"] == t
+    # optimal interrogation times (Huelga et al.): 1/(4 n gamma), 1/(2 n gamma), 1/(2 gamma)
+    assert probes["ghz"]["optimal_time"] == pytest.approx(1 / (4 * n * gamma), rel=1e-6)
+    assert probes["local-ghz"]["optimal_time"] == pytest.approx(1 / (2 * n * gamma), rel=1e-6)
+    assert probes["product"]["optimal_time"] == pytest.approx(1 / (2 * gamma), rel=1e-6)
+    for probe in probes.values():      # all reach t F_theta = n / (2 e gamma)
+        assert probe["omega_bound"] == pytest.approx(2 * math.e * gamma / n, rel=1e-8)
+    # at t: the GHZ coherence spans 2n qubits, the local GHZ ones n qubits
+    assert probes["ghz"]["bound"] == pytest.approx(
+        1 / (4 * n ** 2 * math.exp(-4 * n * gamma * t)) * 2, rel=1e-10)
+    assert probes["local-ghz"]["bound"] == pytest.approx(
+        1 / (n ** 2 * math.exp(-2 * n * gamma * t)), rel=1e-10)
+    assert "Huelga" in doc["verdict"]["reason"]
+
+
 def test_uneven_model_allocates_proportionally():
     doc = run_json(MODELS / "uneven_three_sensors.toml")
     probes = {p["name"]: p for p in doc["probes"]}
@@ -144,7 +163,13 @@ BAD = {
         GOOD + '[[probes.state]]\nname = "x"\nterms = [{basis = [0, 7], amplitude = 1}]\n',
         "cutoff too small"),
     "invalid-toml": ("[[sensor]\nkind = 1", "not valid TOML"),
-    "noise-not-yet": (GOOD + "[noise]\ndephasing = 0.1\n", "noise.*not supported yet"),
+    "noise-without-time": (GOOD + "[noise]\ndephasing = 0.1\n", r"noise\.time.*missing"),
+    "noise-unknown-key": (GOOD + "[noise]\ndephasng = 0.1\ntime = 1\n",
+                          "noise.dephasng.*did you mean 'dephasing'"),
+    "noise-negative-rate": (GOOD + "[noise]\ndephasing = -0.1\ntime = 1\n", "dephasing"),
+    "noise-list-length": (GOOD + "[noise]\ndephasing = [0.1, 0.2, 0.3]\ntime = 1\n",
+                          "one number per sensor"),
+    "noise-loss-above-one": (GOOD + "[noise]\nloss = 1.5\n", "transmission"),
     "both-tasks": (GOOD.replace("function = [1, 1]", "function = [1, 1]\nweights = [1, 1]"),
                    "not both"),
 }
