@@ -49,7 +49,8 @@ def _pseudo_inverse(F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     top = max(lam[-1], 0.0)
     if lam[0] < -tolerances.rank_rtol * max(top, 1.0):
         raise QSNError(f"F must be positive semidefinite: smallest eigenvalue {lam[0]:.3g}")
-    kept = lam > tolerances.rank_rtol * top if top > 0 else np.zeros(lam.shape, bool)
+    # below the smallest normal float, 1/lambda overflows: such directions carry no information
+    kept = (lam > tolerances.rank_rtol * top) & (lam > np.finfo(float).tiny)
     pinv = (vecs[:, kept] / lam[kept]) @ vecs[:, kept].T
     return pinv, vecs[:, ~kept]
 

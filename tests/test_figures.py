@@ -15,9 +15,10 @@ from matplotlib.figure import Figure
 
 from qsn_qutip import MultiLevelAtom, Network, OpticalMode, QSNError, QubitEnsemble
 from qsn_qutip.figures import FIGURES, render_all
-from qsn_qutip.figures import (gain_map, gradient, multiphase, network, theorem1,
-                               theorem2)
+from qsn_qutip.figures import (gain_map, gradient, gradient_noise, multiphase, network,
+                               theorem1, theorem2)
 from qsn_qutip.figures._common import new_axes, param_label, write_csv
+from qsn_qutip.noise import dephasing_crossover
 
 #: small, fast inputs for every figure's compute
 SMALL = {
@@ -27,6 +28,8 @@ SMALL = {
     "global-functions": {"ds": (2, 3), "N_max": 7},
     "gain-map": {"resolution": 6},
     "gradient": {"n_values": (1, 2, 4)},
+    "gradient-noise": {"n": 3, "n_values": (1, 2, 4, 8, 16, 24), "fixed_gamma_t": 0.05,
+                       "gamma": 0.5, "gamma_t": (0.01, 0.05, 0.3, 1.0)},
     "multiphase": {"photons": 4, "ds": (1, 2, 3, 4)},
     "saturation": {"n": 2, "repeats": (10, 100), "trials": 200},
 }
@@ -53,6 +56,75 @@ def test_gradient_global_over_local_is_one_half(small_data):
     np.testing.assert_allclose(data.both["local"], 8 / N ** 2, rtol=1e-12)
     np.testing.assert_allclose(data.both["product"], 4 / N, rtol=1e-12)
     assert np.all(np.isinf(data.both["global"]))
+
+
+def test_gradient_noise_against_closed_forms(small_data):
+    """Local dephasing gamma, gradient v = (-1, 1)/sqrt2, n qubits per site: v^T F^+ v is
+    exp(4 n gamma t)/(2 n^2) (global GHZ-like: one coherence over 2n qubits), exp(2 n gamma t)/n^2
+    (local GHZ), exp(2 gamma t)/n (product); per unit time t* = 1/(4 n gamma), 1/(2 n gamma),
+    1/(2 gamma), all with t / v^T F^+ v = n/(2 e gamma) (Huelga et al. 1997)."""
+    data = small_data["gradient-noise"]
+    gamma, x = data.gamma, data.fixed_gamma_t
+    assert (gamma, x, data.n) == (0.5, 0.05, 3)
+    bound = {"global": lambda n, gt: np.exp(4 * n * gt) / (2 * n ** 2),
+             "local": lambda n, gt: np.exp(2 * n * gt) / n ** 2,
+             "product": lambda n, gt: np.exp(2 * gt) / n}
+    t_star = {"global": lambda n: 1 / (4 * n * gamma), "local": lambda n: 1 / (2 * n * gamma),
+              "product": lambda n: np.full_like(n, 1 / (2 * gamma))}
+    n_sweep = data.N / 2
+    for key in ("global", "local", "product"):
+        # the scan over t at n = 3
+        np.testing.assert_allclose(data.info[key],
+                                   data.gamma_t / gamma / bound[key](3, data.gamma_t),
+                                   rtol=1e-9, err_msg=key)
+        # optimal times and the common value n / (2 e gamma)
+        assert data.optimal_time[key] == pytest.approx(t_star[key](3.0), rel=1e-6), key
+        assert data.optimal_info[key] == pytest.approx(3 / (2 * np.e * gamma), rel=1e-9), key
+        np.testing.assert_allclose(data.optimal_time_N[key], t_star[key](n_sweep), rtol=1e-6,
+                                   err_msg=key)
+        np.testing.assert_allclose(data.optimal_info_N[key], n_sweep / (2 * np.e * gamma),
+                                   rtol=1e-9, err_msg=key)
+        # the fixed interrogation time
+        np.testing.assert_allclose(data.bound_fixed[key], bound[key](n_sweep, x), rtol=1e-9,
+                                   err_msg=key)
+        np.testing.assert_allclose(data.info_fixed[key] * data.bound_fixed[key], x / gamma,
+                                   rtol=1e-12)
+    np.testing.assert_allclose(data.bound_fixed["global"] / data.bound_fixed["local"],
+                               np.exp(2 * n_sweep * x) / 2, rtol=1e-9)
+    np.testing.assert_allclose(data.bound_fixed["global"] / data.bound_fixed["product"],
+                               np.exp(2 * (data.N - 1) * x) / data.N, rtol=1e-9)
+    # N = 2: the global GHZ-like probe beats both; N = 48 (gamma t = 0.05): it loses to both
+    assert data.bound_fixed["global"][0] < min(data.bound_fixed["local"][0],
+                                               data.bound_fixed["product"][0])
+    assert data.bound_fixed["global"][-1] > max(data.bound_fixed["local"][-1],
+                                                data.bound_fixed["product"][-1])
+    # the crossover against the local GHZ state, ln2/(gamma t) = 13.86 (exact: the log-ratio is
+    # linear in N); against the product state the root of gamma t = ln N/(2(N-1)), 37.15
+    assert data.crossover["local"] == pytest.approx(np.log(2) / x, rel=1e-9)
+    assert gradient_noise.closed_crossover("product", x) == pytest.approx(37.1495, abs=1e-4)
+    assert data.crossover["product"] == pytest.approx(37.1495, rel=0.02)   # interpolated
+    assert dephasing_crossover(37) > x > dephasing_crossover(38)
+
+
+def test_gradient_noise_csv_and_small_ranges(small_data, tmp_path):
+    data = small_data["gradient-noise"]
+    gradient_noise.to_csv(data, tmp_path / "g.csv")
+    rows = read_rows(tmp_path / "g.csv")
+    assert {r["series"] for r in rows} == {"time-scan", "time-optimum", "N-optimum",
+                                           "N-fixed-time"}
+    assert len(rows) == 3 * (len(data.gamma_t) + 1 + 2 * len(data.N))
+    best = [r for r in rows if r["series"] == "time-optimum" and r["probe"] == "global"]
+    assert float(best[0]["gamma_t"]) == pytest.approx(1 / (4 * 3), rel=1e-6)     # gamma t*
+    text = (tmp_path / "g.csv").read_text()
+    assert "local: N = 13.8629" in text and "product: N = 3" in text
+    narrow = gradient_noise.compute(n=1, n_values=(1, 2), fixed_gamma_t=0.01, gamma_t=(0.1,))
+    assert np.isnan(narrow.crossover["local"]) and np.isnan(narrow.crossover["product"])
+    fig, axes = gradient_noise.plot(narrow)
+    assert len(axes) == 2
+    with pytest.raises(QSNError, match="increasing"):
+        gradient_noise.compute(n_values=(4, 2))
+    with pytest.raises(QSNError, match="> 0"):
+        gradient_noise.compute(n=1, n_values=(1,), gamma=0)
 
 
 def test_average_gains_one_over_d(small_data):

@@ -25,7 +25,7 @@ from types import ModuleType
 
 from .._checks import QSNError
 from . import gain_map, global_functions, gradient, multiphase, network, theorem1, theorem2
-from . import saturation
+from . import gradient_noise, saturation
 from ._common import FORMATS, save_figure
 
 __all__ = ["FIGURES", "render", "render_all"]
@@ -38,6 +38,7 @@ FIGURES: dict[str, ModuleType] = {
     "global-functions": global_functions,
     "gain-map": gain_map,
     "gradient": gradient,
+    "gradient-noise": gradient_noise,
     "multiphase": multiphase,
     "saturation": saturation,
 }
