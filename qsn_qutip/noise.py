@@ -75,7 +75,6 @@ these results.  Limits are stated in each function.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import dataclasses
 import functools
 import itertools
@@ -88,6 +87,7 @@ import qutip
 import scipy.linalg
 import scipy.optimize
 import scipy.sparse
+import threadpoolctl
 from scipy.special import gammaln
 
 from ._checks import QSNError, as_real_vector
@@ -98,10 +98,6 @@ from .network import Network
 from .options import tolerances
 from .sensors import OpticalMode, QubitEnsemble, Sensor
 
-try:  # optional (the "bench" extra): multithreaded BLAS on many medium blocks is slower
-    import threadpoolctl as _threadpoolctl
-except ImportError:  # pragma: no cover
-    _threadpoolctl = None
 
 __all__ = [
     "NoiseModel", "DickeBlock", "DickeBlockState", "NoisyProduct", "InterrogationResult",
@@ -132,7 +128,7 @@ _PARALLEL_WORK = 2e6
 @functools.lru_cache(maxsize=1)
 def _blas_controller():
     """One threadpoolctl controller for the process (finding the BLAS libraries is slow)."""
-    return _threadpoolctl.ThreadpoolController() if _threadpoolctl is not None else None
+    return threadpoolctl.ThreadpoolController()
 
 
 def _map_blocks(func: Callable, items: Sequence, work: float) -> list:
@@ -142,9 +138,7 @@ def _map_blocks(func: Callable, items: Sequence, work: float) -> list:
     the other with a multithreaded BLAS (which, on a busy machine, is far slower still: 0.5 s
     instead of 0.01 s was measured for one noisy product probe of 50 qubits).
     """
-    controller = _blas_controller()
-    limits = controller.limit(limits=1) if controller is not None else contextlib.nullcontext()
-    with limits:
+    with _blas_controller().limit(limits=1):
         if WORKERS == 1 or len(items) < 2 or work < _PARALLEL_WORK:
             return [func(x) for x in items]
         with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
