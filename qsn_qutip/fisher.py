@@ -103,12 +103,18 @@ def _check_generators(generators, dims: list[int]) -> list[Generator]:
             generators, Sequence) or len(generators) == 0:
         raise QSNError("generators must be a non-empty list of Hermitian Qobj or LocalOperator")
     checked = []
+    split = None
     for k, gen in enumerate(generators):
         name = f"generators[{k}]"
         if isinstance(gen, LocalOperator):
             if gen.dims != list(dims):
                 raise QSNError(f"{name} acts on a space with dims {gen.dims}, the state has "
                                f"dims {list(dims)}")
+            split = gen.factor_dims if split is None else split
+            if gen.factor_dims != split:
+                raise QSNError(f"{name} splits the space into factors {gen.factor_dims}, an "
+                               f"earlier LocalOperator into {split}: every LocalOperator must "
+                               f"use the same factors (or pass .to_qobj() generators)")
             check_operator(gen.op, name, dims=list(gen.factor_dims[gen.site]))
         else:
             check_operator(gen, name, dims=dims)
