@@ -24,7 +24,7 @@ from qsn_qutip.noise import dephasing_crossover
 SMALL = {
     "network": {},
     "theorem1": {"count": 6},
-    "theorem2": {"count": 6},
+    "theorem2": {"count": 6, "holevo_count": 1},
     "global-functions": {"ds": (2, 3), "N_max": 7},
     "gain-map": {"resolution": 6},
     "gradient": {"n_values": (1, 2, 4)},
@@ -167,6 +167,17 @@ def test_theorem1_counterparts_never_worse(small_data):
     assert np.all(np.isfinite(data.probe_qcrb))
     assert np.all(data.separable_qcrb <= data.probe_qcrb * (1 + 1e-9))
     np.testing.assert_allclose(data.separable_resource, data.probe_resource, rtol=1e-9)
+
+
+def test_theorem2_holevo_bound_of_the_ancilla_probe_is_not_worse(small_data):
+    pytest.importorskip("cvxpy")
+    data = small_data["theorem2"]
+    assert data.probe_holevo.size == 1
+    # the attainable bound lies between the QCRB and twice it, and does not increase
+    assert data.ancilla_holevo[0] <= data.probe_holevo[0] * (1 + 1e-6)
+    first_pure = int(np.flatnonzero(~data.mixed)[0])
+    assert data.probe_qcrb[first_pure] * (1 - 1e-6) <= data.probe_holevo[0] \
+        <= 2 * data.probe_qcrb[first_pure] * (1 + 1e-6)
 
 
 def test_theorem2_ancillas_at_most_double_resources(small_data):

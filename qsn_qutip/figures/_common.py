@@ -289,7 +289,8 @@ def probe_qcrb(state: qutip.Qobj, network: Network) -> float:
 
 def diagonal_scatter(ax: Axes, x: np.ndarray, y: np.ndarray, mixed: np.ndarray, *,
                      y_label: str, x_label: str = r"QCRB of the probe  Tr$(F^{-1})$  [rad$^2$]",
-                     title: str | None = None, color: str = "C0") -> None:
+                     title: str | None = None, color: str = "C0",
+                     extra: Sequence[tuple[np.ndarray, np.ndarray, dict]] = ()) -> None:
     """Log-log scatter of ``y`` against ``x`` with the line y = x and the forbidden half shaded.
 
     Pairs with an infinite bound (a probe that cannot estimate every parameter) are left out
@@ -306,14 +307,17 @@ def diagonal_scatter(ax: Axes, x: np.ndarray, y: np.ndarray, mixed: np.ndarray, 
     title : str, optional
         Legend title (e.g. the network).
     color : str
+    extra : sequence of (x, y, scatter keyword arguments)
+        More pairs of the same kind (e.g. another bound), drawn on top and inside the limits.
     """
     finite = np.isfinite(x) & np.isfinite(y)
     if not np.any(finite):
         raise QSNError("no probe has a finite bound to plot")
     omitted = int(np.sum(~finite))
     x, y, mixed = x[finite], y[finite], mixed[finite]
-    lo = min(x.min(), y.min()) / 1.3
-    hi = max(x.max(), y.max()) * 1.3
+    values = np.concatenate([x, y] + [np.concatenate([ex, ey]) for ex, ey, _ in extra])
+    values = values[np.isfinite(values)]
+    lo, hi = values.min() / 1.3, values.max() * 1.3
     line = np.array([lo, hi])
     ax.fill_between(line, line, hi, color="0.85", alpha=0.6, lw=0,
                     label="forbidden by the theorem (y > x)")
@@ -323,6 +327,8 @@ def diagonal_scatter(ax: Axes, x: np.ndarray, y: np.ndarray, mixed: np.ndarray, 
     if np.any(mixed):
         ax.scatter(x[mixed], y[mixed], s=22, marker="s", color="C1", edgecolor="k", lw=0.4,
                    label=f"mixed probes, rank 3 ({int(np.sum(mixed))})", zorder=3)
+    for ex, ey, style in extra:
+        ax.scatter(ex, ey, zorder=4, **style)
     if omitted:
         ax.plot([], [], ls="none", label=f"{omitted} probe(s) not estimable (inf), omitted")
     ax.set_xscale("log")
