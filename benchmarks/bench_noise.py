@@ -74,6 +74,20 @@ def traced_peak(func) -> float:
     return peak
 
 
+#: probes of the single-ensemble table, in order
+DICKE_KINDS = ("ghz", "ghz t*", "css", "twisted")
+
+
+def probe_sizes(quick: bool) -> dict[str, list[int]]:
+    """N of every probe of the single-ensemble table (and n per site of the network table)."""
+    if quick:
+        return {"ghz": [100, 600, 2000], "ghz t*": [10 ** 4], "css": [50, 300],
+                "twisted": [100], "network": [50]}
+    return {"ghz": [100, 200, 400, 600, 1000, 2000, 5000], "ghz t*": [10 ** 4, 10 ** 5],
+            "css": [50, 100, 200, 300, 600, 1000, 1500, 2000], "twisted": [100, 300, 600],
+            "network": [50, 300]}
+
+
 # ----------------------------------------------------------------------------------------
 # probes
 # ----------------------------------------------------------------------------------------
@@ -150,9 +164,12 @@ def full_space_qfi(psi: qutip.Qobj, n: int, gamma_t: float) -> float:
     return float(2 * np.sum(weights * np.abs(H) ** 2))
 
 
-def full_rows(n_values: list[int], repeats: int) -> list[dict]:
+def full_rows(n_values: list[int], repeats: int,
+              kinds: tuple[str, ...] = ("ghz", "css", "twisted")) -> list[dict]:
+    """Dicke blocks against the full 2^N space for every probe in ``kinds`` and N in
+    ``n_values`` (the complex ``twisted`` probe stops one N short)."""
     rows = []
-    for kind in ("ghz", "css", "twisted"):
+    for kind in kinds:
         for n in n_values[:-1] if kind == "twisted" else n_values:   # complex: 16x the time
             psi, _, gamma_t = probe(kind, n)
             ens = QubitEnsemble(n)
@@ -261,18 +278,8 @@ def main() -> None:
     except ImportError:                      # BLAS then keeps its own threads
         pass
     print_environment()
-    if args.quick:
-        ghz_n, css_n, twisted_n, net_n = [100, 600, 2000], [50, 300], [100], [50]
-    else:
-        ghz_n = [100, 200, 400, 600, 1000, 2000, 5000]
-        css_n = [50, 100, 200, 300, 600, 1000, 1500, 2000]
-        twisted_n = [100, 300, 600]
-        net_n = [50, 300]
-    rows = [dicke_row("ghz", n, args.repeats) for n in ghz_n]
-    huge = [10 ** 4] if args.quick else [10 ** 4, 10 ** 5]
-    rows += [dicke_row("ghz t*", n, args.repeats) for n in huge]
-    rows += [dicke_row("css", n, args.repeats) for n in css_n]
-    rows += [dicke_row("twisted", n, args.repeats) for n in twisted_n]
+    sizes = probe_sizes(args.quick)
+    rows = [dicke_row(kind, n, args.repeats) for kind in DICKE_KINDS for n in sizes[kind]]
     print(f"\nSingle ensemble, local dephasing (gamma t = {GAMMA_T} unless 't*')")
     print_dicke(rows)
     print(f"\nDicke blocks against the full 2^N space (gamma t = {GAMMA_T})")
@@ -280,7 +287,7 @@ def main() -> None:
                          args.repeats))
     print("\nTwo-site gradient network, local dephasing gamma t = 0.02 (F_22 against the "
           "closed form)")
-    print_network(network_rows(net_n, args.repeats))
+    print_network(network_rows(sizes["network"], args.repeats))
     if args.mesolve:
         print()
         for line in mesolve_rows([10, 20, 40]):
