@@ -320,12 +320,8 @@ def _hermitian_defect(a: np.ndarray) -> float:
                for i in range(0, a.shape[0], t) for j in range(i, a.shape[0], t))
 
 
-def _eigen(rho: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Eigen-decomposition with the cut-off applied; returns (lam, vecs, rank).
-
-    Eigenvalues ascend; a real symmetric ``rho`` gets real eigenvectors (and real arithmetic
-    after).  The drivers are the fastest measured single-threaded (``benchmarks/``).
-    """
+def _checked(rho: np.ndarray) -> np.ndarray:
+    """The validated density matrix (finite, Hermitian, unit trace), real when it is real."""
     if not np.all(np.isfinite(rho)):
         raise QSNError("state contains NaN or inf entries")
     if _hermitian_defect(rho) > tolerances.atol:
@@ -333,6 +329,15 @@ def _eigen(rho: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     _check_total(np.trace(rho).real, "the trace of rho")
     if np.iscomplexobj(rho) and not rho.imag.any():
         rho = rho.real
+    return rho
+
+
+def _eigen(rho: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Eigen-decomposition of a checked ``rho`` with the cut-off applied: (lam, vecs, rank).
+
+    Eigenvalues ascend; a real symmetric ``rho`` gets real eigenvectors (and real arithmetic
+    after).  The drivers are the fastest measured single-threaded (``benchmarks/``).
+    """
     lam, vecs = scipy.linalg.eigh(rho, check_finite=False,
                                   driver="evr" if np.iscomplexobj(rho) else "evd")
     if lam[0] < -tolerances.atol:
@@ -340,6 +345,77 @@ def _eigen(rho: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
                        f"eigenvalue {lam[0]:.3g}")
     lam = np.where(lam > tolerances.eig_cutoff * lam[-1], lam, 0.0)
     return lam, vecs, int(np.count_nonzero(lam))
+
+
+#: the randomized support search tries sketch sizes 16, 64, 256, ... up to D / 32, and only
+#: from D = 512 on (below, one eigendecomposition is cheap)
+_SKETCH_START, _SKETCH_GROWTH, _SKETCH_FRACTION, _SKETCH_MIN_SIZE = 16, 4, 32, 512
+
+
+def _support_by_sketch(rho: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    r"""The eigenpairs of the support of a low-rank ``rho`` in :math:`O(D^2k)`, or None.
+
+    For k = 16, 64, ... while k <= D/32: Q an orthonormal basis of :math:`\rho\Omega`
+    (:math:`\Omega` Gaussian, D x k, fixed seed), :math:`B = Q^\dagger\rho Q = U\mu U^\dagger`.
+    When B has an eigenvalue below the cut-off (``tolerances.eig_cutoff`` times the largest),
+    the sketch holds the whole support, which is *certified*, not assumed: the trace deficit
+    :math:`\mathrm{tr}\,\rho-\mathrm{tr}B = \mathrm{tr}(1-P)\rho(1-P)` and the residual
+    :math:`\|\rho QU - QU\mu\|_F` must both be below the cut-off.  Then the eigenvalues above
+    the cut-off and their eigenvectors QU are returned; otherwise None and the caller runs the
+    full eigendecomposition (which also reports a state that is not positive semidefinite).
+    """
+    size = rho.shape[0]
+    if size < _SKETCH_MIN_SIZE:
+        return None
+    rng = np.random.default_rng(0)
+    k = _SKETCH_START
+    while k <= size // _SKETCH_FRACTION:
+        omega = rng.standard_normal((size, k))
+        if np.iscomplexobj(rho):
+            omega = omega + 1j * rng.standard_normal((size, k))
+        basis = np.linalg.qr(rho @ omega)[0]
+        image = rho @ basis
+        small = basis.conj().T @ image
+        mu, vecs = np.linalg.eigh((small + small.conj().T) / 2)
+        keep = mu > tolerances.eig_cutoff * mu[-1]
+        if np.count_nonzero(keep) < k:
+            if mu[0] < -tolerances.atol:
+                return None
+            bound = tolerances.eig_cutoff * mu[-1]
+            vecs = vecs[:, keep]
+            deficit = abs(float(np.trace(rho).real - mu.sum()))
+            residual = float(np.linalg.norm(image @ vecs - basis @ (vecs * mu[keep])))
+            if deficit > bound or residual > bound:
+                return None
+            return mu[keep], basis @ vecs
+        k *= _SKETCH_GROWTH
+    return None
+
+
+def _support_qfim(lam: np.ndarray, vecs: np.ndarray, gens: Sequence[Generator]) -> np.ndarray:
+    r"""SLD QFIM from the support :math:`\rho = V\mathrm{diag}(\lambda)V^\dagger` alone, :math:`O(Drd)`.
+
+    .. math::
+        F_{kl} = 2\sum_{i,j\in S}\frac{(\lambda_i-\lambda_j)^2}{\lambda_i+\lambda_j}
+        \mathrm{Re}(H_{k,ij}H_{l,ji})
+        + 4\sum_{j\in S}\lambda_j\,\mathrm{Re}\langle j|H_k(1-P)H_l|j\rangle:
+
+    a pair with one index i outside the support S has weight :math:`\lambda_j` and appears in
+    both orders; the sum over such i is the projector :math:`1-P = 1-VV^\dagger`, so no
+    eigenvector outside S is needed.
+    """
+    images = [_apply(g, vecs) for g in gens]
+    blocks = [vecs.conj().T @ x for x in images]
+    weights = (lam[:, None] - lam[None, :]) ** 2 / (lam[:, None] + lam[None, :])
+    d = len(gens)
+    F = np.zeros((d, d))
+    for a in range(d):
+        for b in range(a, d):
+            inside = 2 * np.sum(weights * (blocks[a] * blocks[b].T).real)
+            outside = (np.einsum("ij,ij->j", images[a].conj(), images[b])
+                       - np.einsum("ij,ij->j", blocks[a].conj(), blocks[b])).real
+            F[a, b] = F[b, a] = inside + 4 * lam @ outside
+    return F
 
 
 def _weighted_gram(blocks: Sequence[np.ndarray], weights: np.ndarray) -> np.ndarray:
@@ -513,7 +589,15 @@ def _mixed(rho: np.ndarray, gens: Sequence[Generator]) -> np.ndarray:
     diagonal), the real combination :math:`\overline{H_{k,ij}} = \sum_q C_{kq}Y_{q,ij}`
     times :math:`\sqrt{w_{ij}}`, and one real product for all :math:`d^2` sums, on data that
     stays in cache.  Cost :math:`O(D^2 r)` for rank r after the eigendecomposition.
+
+    A state of low rank (r < D/32, D >= 512) skips the full eigendecomposition: its support
+    comes from :func:`_support_by_sketch` and the QFIM from :func:`_support_qfim`, in
+    :math:`O(D^2 r)` altogether.
     """
+    rho = _checked(rho)
+    support = _support_by_sketch(rho)
+    if support is not None:
+        return _support_qfim(*support, gens)
     lam, vecs, rank = _eigen(rho)
     size = lam.size
     start = size - rank
@@ -634,7 +718,7 @@ def qfim_from_derivatives(rho: qutip.Qobj, drhos: Sequence[qutip.Qobj]) -> np.nd
         raise QSNError("drhos must be a non-empty list of Hermitian Qobj")
     for k, drho in enumerate(drhos):
         check_operator(drho, f"drhos[{k}]", dims=rho.dims[0])
-    lam, vecs, rank = _eigen(rho.full())
+    lam, vecs, rank = _eigen(_checked(rho.full()))
     right = vecs[:, -rank:]
     blocks = [vecs.conj().T @ (drho.full() @ right) for drho in drhos]
     weights = _support_weights(lam, rank, lambda a, b: 1.0 / (a + b))

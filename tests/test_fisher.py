@@ -14,6 +14,7 @@ import qutip
 
 from qsn_qutip import (LocalOperator, MultiLevelAtom, Network, OpticalMode, QSNError,
                        QubitEnsemble, qfim, qfim_from_derivatives, states)
+from qsn_qutip import fisher as fisher_module
 from qsn_qutip.fisher import effective_generators
 from qsn_qutip.sensors import Ancilla
 
@@ -351,3 +352,66 @@ def test_local_operators_from_different_factorisations_are_refused(order):
     # the same generators as Qobj on the full space are fine
     F = qfim(psi, [g.to_qobj() for g in gens])
     assert F.shape == (2, 2) and np.all(np.isfinite(F))
+
+
+# ----------------------------------------------------------------------------------------
+# the low-rank path: support from a certified randomized sketch, no full eigendecomposition
+# ----------------------------------------------------------------------------------------
+def _low_rank(dims, rank, seed, tail=0.0):
+    rng = np.random.default_rng(seed)
+    size = int(np.prod(dims))
+    w = rng.standard_normal((size, rank)) + 1j * rng.standard_normal((size, rank))
+    rho = w @ w.conj().T
+    rho = rho / np.trace(rho).real
+    rho = (1 - tail) * rho + tail * np.eye(size) / size
+    return qutip.Qobj(rho, dims=[list(dims), list(dims)])
+
+
+def _full_eigendecomposition_qfim(state, gens, monkeypatch, phi=None):
+    with monkeypatch.context() as patch:
+        patch.setattr(fisher_module, "_SKETCH_MIN_SIZE", 10 ** 9)
+        return qfim(state, gens, phi=phi)
+
+
+@pytest.mark.parametrize("rank", [1, 3, 15, 31, 40], ids=lambda r: f"rank{r}")
+def test_low_rank_path_equals_the_full_eigendecomposition(rank, monkeypatch):
+    net = Network([QubitEnsemble(5, basis="full"), QubitEnsemble(5, basis="full")])
+    state = _low_rank(net.ket_dims, rank, seed=rank)
+    rho = fisher_module._checked(state.full())
+    sketched = fisher_module._support_by_sketch(rho)
+    # at D = 1024 the only sketch size is 16 (sizes 16, 64, ... up to D/32): rank >= 16 falls back
+    assert (sketched is not None) == (rank < 16)
+    F = qfim(state, net.local_generators)
+    reference = _full_eigendecomposition_qfim(state, net.local_generators, monkeypatch)
+    np.testing.assert_allclose(F, reference, rtol=0, atol=1e-12 * np.abs(reference).max())
+
+
+def test_low_rank_path_with_noncommuting_generators_and_qobj_generators(monkeypatch):
+    net = Network([MultiLevelAtom(spin=1, axes="xyz", atoms=4),
+                   MultiLevelAtom(spin=1, axes="z", atoms=2)])          # D = 729
+    state = _low_rank(net.ket_dims, 4, seed=9)
+    assert fisher_module._support_by_sketch(fisher_module._checked(state.full())) is not None
+    for gens in (net.local_generators, net.generators):
+        phi = [0.1, 0.2, 0.3, 0.4]
+        F = qfim(state, gens, phi=phi)
+        reference = _full_eigendecomposition_qfim(state, gens, monkeypatch, phi)
+        np.testing.assert_allclose(F, reference, rtol=0, atol=1e-11 * np.abs(reference).max())
+
+
+def test_low_rank_path_refuses_a_tail_above_the_cutoff(monkeypatch):
+    net = Network([QubitEnsemble(5, basis="full"), QubitEnsemble(4, basis="full")])
+    state = _low_rank(net.ket_dims, 2, seed=4, tail=1e-6)       # full rank, tiny tail
+    assert fisher_module._support_by_sketch(fisher_module._checked(state.full())) is None
+    np.testing.assert_allclose(qfim(state, net.local_generators),
+                               _full_eigendecomposition_qfim(state, net.local_generators,
+                                                             monkeypatch), rtol=1e-12)
+
+
+def test_low_rank_path_still_refuses_a_state_that_is_not_positive():
+    net = Network([QubitEnsemble(5, basis="full"), QubitEnsemble(4, basis="full")])
+    rho = _low_rank(net.ket_dims, 2, seed=5).full()
+    vec = np.zeros(net.size)
+    vec[7] = 1.0
+    bad = rho + 0.3 * np.outer(vec, vec) - 0.3 * np.outer(np.roll(vec, 1), np.roll(vec, 1))
+    with pytest.raises(QSNError, match="positive semidefinite"):
+        qfim(qutip.Qobj(bad, dims=net.dims), net.local_generators)
