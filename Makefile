@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench_qfim.py
+	$(PY) benchmarks/run.py --out benchmarks/last-run.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache out
