@@ -43,12 +43,10 @@ other jobs: compare two runs before reading much into one ratio.
    memory, and the ratio of the full 2^N computation to the Dicke blocks where it still runs.
    Targets (bench_noise.py): GHZ N >= 600 and spin-coherent N >= 300 within 60 s.
 5. Low rank: a rank-r state ``W W^+ / tr`` of dimension D = 2048 (two sensors), r = 2 and 8:
-   ``qfim`` today (the SLD sums run over the support, but ``scipy.linalg.eigh`` is O(D^3)),
-   a partial eigendecomposition (``subset_by_value``, exact), and the range-finder path
-   proposed for ``fisher._mixed`` (:func:`proposed_qfim`: rho times random vectors, O(D^2 r),
-   exact with a certificate, falls back to today's path).  Gains: full-rank qfim / rank-r
-   qfim (what a low-rank path should deliver), and today / proposed.  Target: the rank-r call
-   costs less than a quarter of one eigendecomposition of the same matrix.
+   ``qfim`` (its support from a certified randomized sketch, O(D^2 r)), a partial eigendecomposition (``subset_by_value``, exact), and ``qfim`` with its
+   certified randomized support search switched off (:func:`eigh_path_qfim`, the full
+   eigendecomposition).  Gains: full-rank qfim / rank-r qfim, and eigh path / qfim.  Target:
+   the rank-r call costs less than a quarter of one eigendecomposition of the same matrix.
 
 JSON (``--json``, ``--out``): ``machine`` (CPU, cores, memory, load, BLAS, versions, git
 commit), ``settings``, ``sections`` (every row), ``ratios`` (a flat name -> value map: compare
@@ -86,7 +84,7 @@ import scipy.linalg
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from qsn_qutip import MultiLevelAtom, Network, QubitEnsemble, qfim, states
-from qsn_qutip.fisher import LocalOperator
+from qsn_qutip import fisher
 from qsn_qutip.options import tolerances
 
 HERE = Path(__file__).resolve().parent
@@ -696,114 +694,22 @@ def noise_section(cfg: Config, res: Results) -> dict:
 
 
 # ----------------------------------------------------------------------------------------
-# 5. low rank: today's path, a partial eigendecomposition, and the proposed range finder
+# 5. low rank: qfim, a partial eigendecomposition, and qfim through the full eigendecomposition
 # ----------------------------------------------------------------------------------------
-#: the proposed path tries sketches of 16, 64, 256, ... columns while at most D / 32
-SKETCH_START, SKETCH_GROWTH, SKETCH_FRACTION = 16, 4, 32
-
-
-def hermitian_defect(a: np.ndarray, tile: int = 128) -> float:
-    r""":math:`\max_{ij}|a_{ij} - \overline{a_{ji}}|`, tile by tile (as qfim checks it)."""
-    return max(float(np.abs(a[i:i + tile, j:j + tile] - a[j:j + tile, i:i + tile].conj().T).max())
-               for i in range(0, a.shape[0], tile) for j in range(i, a.shape[0], tile))
-
-
-def validated_array(state: qutip.Qobj) -> np.ndarray:
-    """The density matrix with the checks qfim makes before its eigendecomposition (finite,
-    Hermitian, unit trace; real when its imaginary part vanishes): the same passes over rho."""
-    rho = state.full()
-    if not np.all(np.isfinite(rho)):
-        raise ValueError("state contains NaN or inf entries")
-    if hermitian_defect(rho) > tolerances.atol:
-        raise ValueError("state (density matrix) must be Hermitian")
-    if abs(np.trace(rho).real - 1.0) > tolerances.atol * 100:
-        raise ValueError("state must be normalised")
-    if np.iscomplexobj(rho) and not rho.imag.any():
-        rho = rho.real
-    return rho
-
-
-def support_by_sketch(rho: np.ndarray, seed: int = 0):
-    r"""The eigenpairs of the support of ``rho`` from its products with random vectors, or None.
-
-    For k = 16, 64, 256, ... while k <= D/32: Q = an orthonormal basis of
-    :math:`\rho\Omega` (:math:`\Omega` Gaussian, D x k), :math:`B = Q^\dagger\rho Q`
-    (two products with rho, :math:`O(D^2k)`), :math:`B = U\mu U^\dagger`.  When B has an
-    eigenvalue below the cut-off (``tolerances.eig_cutoff`` times the largest), the sketch
-    holds the whole support, certified by the trace deficit
-    :math:`\mathrm{tr}\,\rho - \mathrm{tr}\,B = \mathrm{tr}(1-P)\rho(1-P)` and the residual
-    :math:`\|\rho QU - QU\mu\|_F` (both at most the cut-off times the largest eigenvalue):
-    return (eigenvalues above the cut-off, their eigenvectors QU, certificate).  Otherwise
-    (rank at least D/32, or a certificate that fails) None: the caller runs the full
-    eigendecomposition, which also reports a state that is not positive semidefinite.
-    """
-    size = rho.shape[0]
-    rng = np.random.default_rng(seed)
-    k = SKETCH_START
-    while k <= size // SKETCH_FRACTION:
-        omega = rng.standard_normal((size, k))
-        if np.iscomplexobj(rho):
-            omega = omega + 1j * rng.standard_normal((size, k))
-        basis = np.linalg.qr(rho @ omega)[0]
-        image = rho @ basis
-        small = basis.conj().T @ image
-        mu, vecs = np.linalg.eigh((small + small.conj().T) / 2)
-        keep = mu > tolerances.eig_cutoff * mu[-1]
-        if np.count_nonzero(keep) < k:
-            if mu[0] < -tolerances.atol:
-                return None
-            bound = tolerances.eig_cutoff * mu[-1]
-            deficit = float(np.trace(rho).real - mu.sum())
-            vecs = vecs[:, keep]
-            residual = float(np.linalg.norm(image @ vecs - basis @ (vecs * mu[keep])))
-            if abs(deficit) > bound or residual > bound:
-                return None
-            return mu[keep], basis @ vecs, dict(k=k, deficit=deficit, residual=residual)
-        k *= SKETCH_GROWTH
-    return None
-
-
-def apply_generator(gen, x: np.ndarray) -> np.ndarray:
-    """:math:`HX` for a LocalOperator or a Qobj on the whole space (``fisher._apply``)."""
-    if isinstance(gen, LocalOperator):
-        return gen.apply(x)
-    return np.asarray(gen.to("csr").data_as("csr_matrix") @ x)
-
-
-def support_qfim(lam: np.ndarray, vecs: np.ndarray, gens) -> np.ndarray:
-    r"""SLD QFIM from the support :math:`\rho = V\mathrm{diag}(\lambda)V^\dagger` only, O(D r d).
-
-    .. math::
-        F_{kl} = 2\sum_{i,j\in S}\frac{(\lambda_i-\lambda_j)^2}{\lambda_i+\lambda_j}
-        \mathrm{Re}(H_{k,ij}H_{l,ji})
-        + 4\sum_{j\in S}\lambda_j\,\mathrm{Re}\langle j|H_k(1-P)H_l|j\rangle,
-
-    the pairs with one index outside the support S (weight :math:`\lambda_j`, both orders)
-    summed through the projector :math:`1 - P = 1 - VV^\dagger`: no eigenvector outside S.
-    """
-    images = [apply_generator(g, vecs) for g in gens]            # H_k V
-    blocks = [vecs.conj().T @ x for x in images]                  # H_k on the support
-    li, lj = lam[:, None], lam[None, :]
-    weights = (li - lj) ** 2 / (li + lj)
-    d = len(gens)
-    F = np.zeros((d, d))
-    for a in range(d):
-        for b in range(a, d):
-            inside = 2 * np.sum(weights * (blocks[a] * blocks[b].T).real)
-            outside = (np.einsum("ij,ij->j", images[a].conj(), images[b])
-                       - np.einsum("ij,ij->j", blocks[a].conj(), blocks[b])).real
-            F[a, b] = F[b, a] = inside + 4 * lam @ outside
-    return F
-
-
-def proposed_qfim(state: qutip.Qobj, gens) -> np.ndarray:
-    """The mixed-state QFIM as proposed for ``fisher._mixed``: the same checks, then the
-    support from :func:`support_by_sketch` when its rank is below D/32, else today's path."""
-    rho = validated_array(state)
-    support = support_by_sketch(rho)
-    if support is None:
+def eigh_path_qfim(state: qutip.Qobj, gens) -> float:
+    """``qfim`` through the full eigendecomposition (the low-rank sketch switched off): the
+    path every density matrix took before ``fisher._support_by_sketch``."""
+    saved = fisher._SKETCH_MIN_SIZE
+    fisher._SKETCH_MIN_SIZE = 10 ** 9
+    try:
         return qfim(state, gens)
-    return support_qfim(support[0], support[1], gens)
+    finally:
+        fisher._SKETCH_MIN_SIZE = saved
+
+
+def sketch(state: qutip.Qobj):
+    """The library's certified support search on ``state`` (None when it falls back)."""
+    return fisher._support_by_sketch(fisher._checked(state.full()))
 
 
 def partial_eigh(rho: np.ndarray):
@@ -833,7 +739,7 @@ def low_rank_section(cfg: Config, res: Results, mixed: dict | None) -> dict:
     known = next((r for r in (mixed or {}).get("rows", []) if r["D"] == D and r["params"] == 2),
                  None)
     routine = known["eigh"] if known else "scipy evr"
-    funcs = {"sketch": lambda: support_by_sketch(validated_array(full_rank))}
+    funcs = {"sketch": lambda: sketch(full_rank)}
     if known is None:
         funcs["qfim"] = lambda: qfim(full_rank, gens)
     best, _ = race(funcs, cfg.repeats)
@@ -841,11 +747,11 @@ def low_rank_section(cfg: Config, res: Results, mixed: dict | None) -> dict:
     overhead = t_sketch / t_full
     res.ratio(f"lowrank/D{D}/full_rank/sketch_over_qfim", overhead)
     say(f"full-rank rand_dm: qfim {t_full:.4f} s ({'section 1' if known else 'measured here'});"
-        f" the proposed path first tries its sketches there: {t_sketch:.4f} s "
+        f" qfim first tries its sketches there: {t_sketch:.4f} s "
         f"({100 * overhead:.1f} % of qfim)")
     row = table([("r", 3), ("eigh s", 9), ("qfim s", 9), ("qfim/eigh", 9), ("full/rank-r", 11),
-                 ("partial s", 9), ("proposed s", 10), ("today/prop", 10), ("full/prop", 9),
-                 ("peak MiB", 9), ("prop MiB", 8), ("err", 8), ("", -4)])
+                 ("partial s", 9), ("eigh-path s", 11), ("qfim/path", 9), ("full/path", 9),
+                 ("peak MiB", 9), ("path MiB", 8), ("err", 8), ("", -4)])
     rows = []
     for r in cfg.ranks:
         rho = rank_r_state(D, r, seed=100 + r)
@@ -853,43 +759,44 @@ def low_rank_section(cfg: Config, res: Results, mixed: dict | None) -> dict:
         funcs = {"eigh": lambda a=rho: EIGH_ROUTINES[routine](a),
                  "qfim": lambda s=state: qfim(s, gens),
                  "partial": lambda a=rho: partial_eigh(a),
-                 "proposed": lambda s=state: proposed_qfim(s, gens)}
-        best, peaks = race(funcs, cfg.repeats, peaks=["qfim", "proposed"])
+                 "eigh_path": lambda s=state: eigh_path_qfim(s, gens)}
+        best, peaks = race(funcs, cfg.repeats, peaks=["qfim", "eigh_path"])
         F_today = qfim(state, gens)
-        err = relative_error(proposed_qfim(state, gens), F_today)
-        support = support_by_sketch(validated_array(state))
-        certificate = support[2] if support else None
+        err = relative_error(eigh_path_qfim(state, gens), F_today)
+        support = sketch(state)
+        certificate = None if support is None else {"support_rank": int(support[0].size)}
         out = dict(D=D, r=r, layout=label, eigh=routine, eigh_s=best["eigh"],
                    qfim_s=best["qfim"], partial_eigh_s=best["partial"],
-                   proposed_s=best["proposed"], full_rank_qfim_s=t_full,
+                   eigh_path_s=best["eigh_path"], full_rank_qfim_s=t_full,
                    qfim_over_eigh=best["qfim"] / best["eigh"],
                    full_rank_over_rank_r=t_full / best["qfim"],
-                   today_over_proposed=best["qfim"] / best["proposed"],
-                   full_rank_over_proposed=t_full / best["proposed"],
+                   qfim_over_eigh_path=best["qfim"] / best["eigh_path"],
+                   full_rank_over_eigh_path=t_full / best["eigh_path"],
                    eigh_over_partial=best["eigh"] / best["partial"],
-                   proposed_over_eigh=best["proposed"] / best["eigh"],
-                   peak_mib=peaks["qfim"] / MIB, proposed_peak_mib=peaks["proposed"] / MIB,
+                   eigh_path_over_eigh=best["eigh_path"] / best["eigh"],
+                   peak_mib=peaks["qfim"] / MIB, eigh_path_peak_mib=peaks["eigh_path"] / MIB,
                    err=err, certificate=certificate)
         out["ok"] = out["qfim_over_eigh"] < LOW_RANK_TARGET
         rows.append(out)
-        for key in ("qfim_over_eigh", "full_rank_over_rank_r", "today_over_proposed",
-                    "full_rank_over_proposed", "eigh_over_partial", "proposed_over_eigh"):
+        for key in ("qfim_over_eigh", "full_rank_over_rank_r", "qfim_over_eigh_path",
+                    "full_rank_over_eigh_path", "eigh_over_partial", "eigh_path_over_eigh"):
             res.ratio(f"lowrank/D{D}/r{r}/{key}", out[key])
         if D >= LOW_RANK_TARGET_FROM:
             res.target(f"low rank D={D} r={r}: rank-r qfim / eigh", "issue",
                        out["qfim_over_eigh"], f"< {LOW_RANK_TARGET:g}", out["ok"],
-                       f"proposed path: {out['proposed_over_eigh']:.3f}")
+                       f"eigh path: {out['eigh_path_over_eigh']:.3f}")
         row(r, f"{best['eigh']:.4f}", f"{best['qfim']:.4f}", f"{out['qfim_over_eigh']:.2f}",
             f"{out['full_rank_over_rank_r']:.2f}", f"{best['partial']:.4f}",
-            f"{best['proposed']:.4f}", f"{out['today_over_proposed']:.1f}",
-            f"{out['full_rank_over_proposed']:.1f}", f"{out['peak_mib']:.1f}",
-            f"{out['proposed_peak_mib']:.1f}", f"{err:.1e}",
+            f"{best['eigh_path']:.4f}", f"{out['qfim_over_eigh_path']:.1f}",
+            f"{out['full_rank_over_eigh_path']:.1f}", f"{out['peak_mib']:.1f}",
+            f"{out['eigh_path_peak_mib']:.1f}", f"{err:.1e}",
             ("PASS" if out["ok"] else "MISS") if D >= LOW_RANK_TARGET_FROM else "")
         del state, rho, funcs
         gc.collect()
-    say("qfim/eigh: today's rank-r call over one eigh (" + routine + "); full/rank-r: the gain "
-        "of today's path (full-rank qfim / rank-r qfim); partial: eigh(subset_by_value); "
-        "today/prop and full/prop: the gains of the proposed path; err: proposed vs today")
+    say("qfim/eigh: the rank-r qfim call over one eigh (" + routine + "); full/rank-r: its gain "
+        "over a full-rank state; partial: eigh(subset_by_value); eigh-path: qfim with the "
+        "sketch switched off (a full eigendecomposition), qfim/path and full/path against it; "
+        "err: the two paths against each other")
     return {"full_rank_qfim_s": t_full, "full_rank_from_section_1": known is not None,
             "sketch_on_full_rank_s": t_sketch, "sketch_overhead": overhead, "rows": rows}
 
@@ -954,7 +861,7 @@ def write_atomically(path: Path, text: str) -> None:
 def lower_is_better(name: str) -> bool:
     """Ratios with qsn_qutip's time in the numerator (a growth is a regression)."""
     last = name.rsplit("/", 1)[-1]
-    return last.startswith(("qfim_over", "proposed_over", "sketch_over"))
+    return last.startswith(("qfim_over", "eigh_path_over", "sketch_over"))
 
 
 def compare(old: dict, new: dict, threshold: float = 1.25) -> None:
