@@ -37,12 +37,12 @@ import gc
 import math
 import platform
 import time
-import tracemalloc
 
 import numpy as np
 import qutip
 import scipy
 
+from bench_qfim import traced_peak     # the same measure in every benchmark
 from qsn_qutip import Network, QubitEnsemble, states
 from qsn_qutip.noise import NoiseModel, apply_noise, local_dephasing, noisy_qfim
 
@@ -61,17 +61,6 @@ def best_time(func, repeats: int) -> tuple[float, object]:
         out = func()
         best = min(best, time.perf_counter() - start)
     return best, out
-
-
-def traced_peak(func) -> float:
-    """The tracemalloc peak (bytes) of one call of ``func``."""
-    gc.collect()
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    func()
-    peak = tracemalloc.get_traced_memory()[1] - base
-    tracemalloc.stop()
-    return peak
 
 
 #: probes of the single-ensemble table, in order
