@@ -85,11 +85,15 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from qsn_qutip import MultiLevelAtom, Network, QubitEnsemble, qfim, states
 from qsn_qutip import fisher
+from qsn_qutip._io import atomic_path
 from qsn_qutip.options import tolerances
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:          # bench_noise.py, also when run.py is imported
     sys.path.insert(0, str(HERE))
+
+from bench_qfim import jz_variance, random_local_ket  # noqa: E402  (the same test kets)
+
 SCHEMA = "qsn_qutip.benchmarks/1"
 MIB = 2.0 ** 20
 TIME_LIMIT = 60.0           # seconds: "the largest D done within 60 s", the peer's time limit
@@ -598,18 +602,6 @@ def peer_section(cfg: Config, res: Results) -> dict:
 # ----------------------------------------------------------------------------------------
 # 3. pure states
 # ----------------------------------------------------------------------------------------
-def random_local_ket(size: int, rng: np.random.Generator) -> np.ndarray:
-    amplitudes = rng.normal(size=size) + 1j * rng.normal(size=size)
-    return amplitudes / np.linalg.norm(amplitudes)
-
-
-def jz_variance(ket: np.ndarray) -> float:
-    """Variance of J_z in the Dicke basis (|0> has m = n/2) for a local ket."""
-    m = (ket.size - 1) / 2 - np.arange(ket.size)
-    prob = np.abs(ket) ** 2
-    return float(prob @ (m - prob @ m) ** 2)
-
-
 def pure_probe(case: str, net: Network, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
     """(amplitudes, exact QFIM) of a probe on ``len(net.sensors)`` QubitEnsemble(n)."""
     sensors = len(net.sensors)
@@ -843,19 +835,11 @@ def plain(obj):
 
 
 def write_atomically(path: Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write ``text`` to ``path`` through :func:`qsn_qutip._io.atomic_path`, synced to disk."""
+    with atomic_path(path) as tmp, open(tmp, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def lower_is_better(name: str) -> bool:

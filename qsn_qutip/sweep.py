@@ -30,6 +30,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import csv
 import dataclasses
 import hashlib
 import itertools
@@ -46,6 +47,7 @@ import numpy as np
 import threadpoolctl
 
 from ._checks import QSNError
+from ._io import atomic_path
 
 __all__ = ["sweep", "SweepResult", "grid_points", "BACKENDS", "PROGRESS_BARS"]
 
@@ -311,25 +313,15 @@ class SweepResult:
 
     def to_csv(self, path: str | os.PathLike) -> Path:
         """Write the table as CSV, atomically (temporary file + rename)."""
-        import csv
-        import tempfile
-        path = Path(path)
         columns = self.columns
-        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle, lineterminator="\n")
-                writer.writerow(columns)
-                for row in self.rows:
-                    writer.writerow(["" if row.get(c) is None else
-                                     json.dumps(row[c]) if isinstance(row[c], (list, dict))
-                                     else row[c] for c in columns])
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(columns)
+            for row in self.rows:
+                writer.writerow(["" if row.get(c) is None else
+                                 json.dumps(row[c]) if isinstance(row[c], (list, dict))
+                                 else row[c] for c in columns])
+        return Path(path)
 
     def to_pandas(self):
         """The table as a ``pandas.DataFrame`` (needs pandas)."""

@@ -9,12 +9,10 @@ with :func:`os.replace`, so a reader never sees half a file.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import functools
 import math
 import os
-import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatter
 
 from .._checks import QSNError
+from .._io import atomic_path
 from ..bounds import qcrb
 from ..fisher import qfim
 from ..network import Network
@@ -128,34 +127,6 @@ def new_axes(fig_ax: tuple[Figure, Any] | None = None, ncols: int = 1,
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, ncols, squeeze=True)
     return fig, axes
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds.
-
-    Parameters
-    ----------
-    path : path-like
-        The final file name (its directory is created when missing).
-
-    Yields
-    ------
-    pathlib.Path
-        Where to write (not yet created); removed if the block raises.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # not tempfile.mkstemp: its files are private (0600); the writer creates this one with
-    # the usual permissions (0666 less the umask)
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _cell(value: Any) -> str:
