@@ -7,11 +7,12 @@ function of them, following Proctor, Knott and Dunningham, "Multiparameter estim
 networked quantum sensors".
 """
 
-from ._checks import QSNError
-from .bounds import (best_separable_allocation, function_bound, ghz_bound, qcrb,
-                     separable_bound)
-from .fisher import LocalOperator, qfim, qfim_from_derivatives
+from .errors import QSNError
+from .estimation.bounds import (best_separable_allocation, function_bound, ghz_bound, qcrb,
+                                separable_bound)
+from .estimation.qfim import qfim, qfim_from_derivatives
 from .network import Network
+from .operators import LocalOperator
 from .options import tolerances
 from .sensors import MultiLevelAtom, OpticalMode, QubitEnsemble, Sensor
 from . import states

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import qutip
 
+from .errors import QSNError
 from .options import tolerances
 
 __all__ = [
@@ -22,10 +23,6 @@ __all__ = [
     "check_operator",
     "check_state",
 ]
-
-
-class QSNError(ValueError):
-    """Bad input to qsn_qutip: the message names the argument and what was expected."""
 
 
 def as_positive_int(value, name: str, *, minimum: int = 1) -> int:

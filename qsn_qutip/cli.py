@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._checks import QSNError
+from .errors import QSNError
 from .modelfile import Model, load_model
 from .network import Network
 from .report import compare

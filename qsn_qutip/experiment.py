@@ -16,9 +16,10 @@ from collections.abc import Sequence
 import numpy as np
 import qutip
 
-from ._checks import QSNError, as_positive_int, as_real_vector
-from .bounds import function_bound, qcrb
-from .fisher import qfim
+from .errors import QSNError
+from ._checks import as_positive_int, as_real_vector
+from .estimation.bounds import function_bound, qcrb
+from .estimation.qfim import qfim
 from .measurement import (PARITY_PROBES, SimulationResult, _check_network, _spread,
                           default_measurement, simulate)
 from .network import Network

@@ -50,9 +50,11 @@ import numpy as np
 import qutip
 import scipy.linalg
 
-from ._checks import QSNError, as_positive_int, as_real_vector, check_state
+from .errors import QSNError
+from ._checks import as_positive_int, as_real_vector, check_state
 from ._linalg import diagonal_of, ket_array
-from .fisher import LocalOperator, _check_generators, effective_generators, qfim
+from .estimation.qfim import qfim
+from .operators import LocalOperator, check_generators, effective_generators
 from .network import Network
 from .options import tolerances
 from .sensors import MultiLevelAtom, OpticalMode, QubitEnsemble, Sensor
@@ -729,7 +731,7 @@ def default_measurement(network: Network, probe: str | None = None) -> POVM:
 # outcome probabilities and their derivatives
 # ----------------------------------------------------------------------------------------
 def _dense_generators(generators, dims: list[int]) -> list[qutip.Qobj]:
-    gens = _check_generators(generators, dims)
+    gens = check_generators(generators, dims)
     return [g.to_qobj() if isinstance(g, LocalOperator) else g for g in gens]
 
 

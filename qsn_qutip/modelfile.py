@@ -59,7 +59,7 @@ from pathlib import Path
 import numpy as np
 import qutip
 
-from ._checks import QSNError
+from .errors import QSNError
 from .network import Network
 from .noise import NoiseModel
 from .report import BUILTIN_PROBES, DEFAULT_PROBES, Comparison, compare

@@ -14,8 +14,9 @@ from functools import cached_property
 import numpy as np
 import qutip
 
-from ._checks import QSNError, as_real_vector, check_state
-from .fisher import LocalOperator
+from .errors import QSNError
+from ._checks import as_real_vector, check_state
+from .operators import LocalOperator
 from .sensors.ancilla import Ancilla
 from .sensors.base import Sensor
 

@@ -90,10 +90,11 @@ import scipy.sparse
 import threadpoolctl
 from scipy.special import gammaln
 
-from ._checks import QSNError, as_real_vector
+from .errors import QSNError
+from ._checks import as_real_vector
 from ._linalg import diagonal_of, ket_array
-from .bounds import function_bound
-from .fisher import qfim
+from .estimation.bounds import function_bound
+from .estimation.qfim import qfim
 from .network import Network
 from .options import tolerances
 from .sensors import OpticalMode, QubitEnsemble, Sensor

@@ -11,6 +11,8 @@ import contextlib
 import dataclasses
 from collections.abc import Iterator
 
+from .errors import QSNError
+
 __all__ = ["Tolerances", "tolerances"]
 
 
@@ -42,8 +44,6 @@ class Tolerances:
         """Temporarily change some tolerances; the old values come back on exit."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
-            # imported here: _checks imports this module
-            from ._checks import QSNError
             raise QSNError(f"unknown tolerance(s) {sorted(unknown)}; known: "
                            f"{[f.name for f in dataclasses.fields(self)]}")
         saved = dataclasses.asdict(self)

@@ -24,9 +24,10 @@ import numpy as np
 import qutip
 
 from . import states
-from ._checks import QSNError, as_positive_int, as_real_vector
-from .bounds import best_separable_allocation, function_bound, qcrb
-from .fisher import qfim
+from .errors import QSNError
+from ._checks import as_positive_int, as_real_vector
+from .estimation.bounds import best_separable_allocation, function_bound, qcrb
+from .estimation.qfim import qfim
 from .network import Network
 from .noise import NoiseModel, apply_noise, noisy_qfim, optimal_interrogation_time
 

@@ -16,7 +16,8 @@ from fractions import Fraction
 import numpy as np
 import qutip
 
-from ._checks import QSNError, as_positive_int, as_real_vector
+from .errors import QSNError
+from ._checks import as_positive_int, as_real_vector
 from .network import Network
 from .sensors import OpticalMode
 

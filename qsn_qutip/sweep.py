@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import threadpoolctl
 
-from ._checks import QSNError
+from .errors import QSNError
 from ._io import atomic_path
 
 __all__ = ["sweep", "SweepResult", "grid_points", "BACKENDS", "PROGRESS_BARS"]

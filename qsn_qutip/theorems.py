@@ -20,7 +20,7 @@ import numpy as np
 import qutip
 import scipy.linalg
 
-from ._checks import QSNError
+from .errors import QSNError
 from ._linalg import diagonal_of
 from .network import Network
 from .options import tolerances

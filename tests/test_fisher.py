@@ -14,7 +14,7 @@ import qutip
 
 from qsn_qutip import (LocalOperator, MultiLevelAtom, Network, OpticalMode, QSNError,
                        QubitEnsemble, qfim, qfim_from_derivatives, states)
-from qsn_qutip import fisher as fisher_module
+from qsn_qutip.estimation import qfim as fisher_module
 from qsn_qutip.fisher import effective_generators
 from qsn_qutip.sensors import Ancilla
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-from .._checks import QSNError
+from ..errors import QSNError
 from . import gain_map, global_functions, gradient, multiphase, network, theorem1, theorem2
 from . import gradient_noise, saturation
 from ._common import FORMATS, save_figure

@@ -25,10 +25,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatter
 
-from .._checks import QSNError
+from ..errors import QSNError
 from .._io import atomic_path
-from ..bounds import qcrb
-from ..fisher import qfim
+from ..estimation.bounds import qcrb
+from ..estimation.qfim import qfim
 from ..network import Network
 
 __all__ = ["STYLE", "FORMATS", "styled", "new_axes", "write_csv", "save_figure",

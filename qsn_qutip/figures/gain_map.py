@@ -19,7 +19,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.tri import Triangulation
 
-from .._checks import QSNError, as_positive_int, as_real_vector
+from ..errors import QSNError
+from .._checks import as_positive_int, as_real_vector
 from ._common import new_axes, styled, write_csv
 
 __all__ = ["GainMapData", "gain", "compute", "to_csv", "plot"]

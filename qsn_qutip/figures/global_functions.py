@@ -24,9 +24,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from .. import states
-from .._checks import QSNError, as_positive_int
-from ..bounds import best_separable_allocation, function_bound, ghz_bound, separable_bound
-from ..fisher import qfim
+from ..errors import QSNError
+from .._checks import as_positive_int
+from ..estimation.bounds import best_separable_allocation, function_bound, ghz_bound, separable_bound
+from ..estimation.qfim import qfim
 from ..network import Network
 from ..sensors import QubitEnsemble
 from ._common import new_axes, styled, write_csv

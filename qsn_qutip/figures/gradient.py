@@ -22,8 +22,8 @@ from matplotlib.transforms import blended_transform_factory
 
 from .. import states
 from .._checks import as_positive_int
-from ..bounds import function_bound, qcrb
-from ..fisher import qfim
+from ..estimation.bounds import function_bound, qcrb
+from ..estimation.qfim import qfim
 from ..network import Network
 from ..sensors import QubitEnsemble
 from ._common import new_axes, styled, write_csv

@@ -49,8 +49,9 @@ import scipy.optimize
 from matplotlib.figure import Figure
 
 from .. import states
-from .._checks import QSNError, as_positive_int, as_real_vector
-from ..bounds import function_bound
+from ..errors import QSNError
+from .._checks import as_positive_int, as_real_vector
+from ..estimation.bounds import function_bound
 from ..network import Network
 from ..noise import NoiseModel, apply_noise, noisy_qfim, optimal_interrogation_time
 from ..sensors import QubitEnsemble

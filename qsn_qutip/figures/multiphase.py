@@ -25,7 +25,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import states
-from .._checks import QSNError, as_positive_int
+from ..errors import QSNError
+from .._checks import as_positive_int
 from ..network import Network
 from ..sensors import OpticalMode
 from ..theorems import separable_counterpart

@@ -30,7 +30,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import states
-from .._checks import QSNError, as_positive_int
+from ..errors import QSNError
+from .._checks import as_positive_int
 from ..measurement import local_readout, parity, simulate
 from ..network import Network
 from ..sensors import QubitEnsemble

@@ -15,7 +15,8 @@ import numbers
 import numpy as np
 import qutip
 
-from .._checks import QSNError, as_positive_int, as_real_vector
+from ..errors import QSNError
+from .._checks import as_positive_int, as_real_vector
 from .base import Sensor
 
 __all__ = ["MultiLevelAtom"]

@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 import qutip
 
-from .._checks import QSNError
+from ..errors import QSNError
 from .._linalg import diagonal_of
 from ..options import tolerances
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import qutip
 
-from .._checks import QSNError, as_positive_int
+from ..errors import QSNError
+from .._checks import as_positive_int
 from ..options import tolerances
 from .base import Sensor
 

@@ -1,0 +1,16 @@
+"""The estimation layer: pure mathematics on ``Qobj`` and arrays (the wall of the design).
+
+* :mod:`~qsn_qutip.estimation.qfim` — quantum Fisher information matrices of unitarily
+  encoded states (pure, mixed, low rank) and of any differentiable family;
+* :mod:`~qsn_qutip.estimation.bounds` — quantum Cramér-Rao bounds and the paper's closed forms.
+
+Nothing here imports sensors, the network or anything above them: it serves any QuTiP user
+and is tested against closed forms alone.
+"""
+
+from .bounds import (allocation_variance, best_separable_allocation, function_bound, ghz_bound,
+                     qcrb, separable_bound)
+from .qfim import qfim, qfim_from_derivatives
+
+__all__ = ["qfim", "qfim_from_derivatives", "qcrb", "function_bound",
+           "best_separable_allocation", "separable_bound", "ghz_bound", "allocation_variance"]
