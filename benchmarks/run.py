@@ -84,7 +84,7 @@ import scipy.linalg
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from qsn_qutip import MultiLevelAtom, Network, QubitEnsemble, qfim, states
-from qsn_qutip.estimation import qfim as fisher
+fisher = importlib.import_module("qsn_qutip.estimation.qfim")
 from qsn_qutip._io import atomic_path
 from qsn_qutip.options import tolerances
 

@@ -14,7 +14,8 @@ import qutip
 
 from qsn_qutip import (LocalOperator, MultiLevelAtom, Network, OpticalMode, QSNError,
                        QubitEnsemble, qfim, qfim_from_derivatives, states)
-from qsn_qutip.estimation import qfim as fisher_module
+import importlib
+fisher_module = importlib.import_module("qsn_qutip.estimation.qfim")  # the module (the package exports the function qfim)
 from qsn_qutip.fisher import effective_generators
 from qsn_qutip.sensors import Ancilla
 
