@@ -368,3 +368,27 @@ def test_ancilla_copies_its_sensor():
     assert (ancilla.product_state() - sensor.product_state()).norm() == 0
     again = eval(repr(ancilla), {"Ancilla": Ancilla, "MultiLevelAtom": MultiLevelAtom})
     assert repr(again) == repr(ancilla) and again.sensor.name == "site"
+
+
+# ----------------------------------------------------------------------------------------
+# the guard: a new sensor kind must join the contract
+# ----------------------------------------------------------------------------------------
+def _concrete_subclasses(cls) -> set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        if not getattr(sub, "__abstractmethods__", None):
+            found.add(sub)
+        found |= _concrete_subclasses(sub)
+    return found
+
+
+def test_every_sensor_kind_is_in_the_contract():
+    """Adding a Sensor subclass without a contract case above fails here (name it in CASES or IDLE)."""
+    import qsn_qutip.sensors  # noqa: F401  (every sensor module registers its class on import)
+
+    covered = {type(case.make()) for case in CASES.values()}
+    covered |= {type(make()) for make, _ in IDLE.values()}
+    defined = {cls for cls in _concrete_subclasses(Sensor)
+               if cls.__module__.startswith("qsn_qutip.")}
+    missing = sorted(cls.__qualname__ for cls in defined - covered)
+    assert not missing, f"sensor kinds without a contract case: {missing}"
