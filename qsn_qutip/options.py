@@ -32,12 +32,27 @@ class Tolerances:
         decide whether a direction is estimable and are dropped in the pseudo-inverse.
     truncation : float
         Largest probability a truncated Fock-space state may lose to the cutoff.
+    purity_atol : float
+        A reduced state is pure (the probe a product over sensors) when
+        :math:`|\\mathrm{Tr}\\rho_k^2 - 1|` is below this.
+    tie_rtol : float
+        Two figures of merit within this relative difference are reported as equal (a tie).
+    ratio_rtol : float
+        Relative round-off allowed where a ratio must be a whole number (particle numbers
+        proportional to :math:`|v|`, the number of steps of a sweep grid).
+    degeneracy_rtol : float
+        Eigenvalues closer than ``degeneracy_rtol * max(1, |largest|)`` belong to one
+        (joint) eigenspace.
     """
 
     atol: float = 1e-10
     eig_cutoff: float = 1e-12
     rank_rtol: float = 1e-9
     truncation: float = 1e-8
+    purity_atol: float = 1e-9
+    tie_rtol: float = 1e-6
+    ratio_rtol: float = 1e-9
+    degeneracy_rtol: float = 1e-7
 
     @contextlib.contextmanager
     def __call__(self, **changes: float) -> Iterator["Tolerances"]:

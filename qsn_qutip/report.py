@@ -6,13 +6,9 @@ A task is either a linear function :math:`\theta = v^T\phi` (bound
 the user passes) and returns a :class:`Comparison`: one :class:`ProbeResult` per probe and a
 :class:`Verdict`.
 
-Built-in probes: ``ghz`` (Eq. 1 on the network as given), ``optimal-ghz`` (Eq. 1 with the
-allocation proportional to :math:`|v|`), ``local-ghz``, ``product``, ``optimal-separable``
-(local GHZ at the best integer allocation of the network's N particles) and ``time-shared``:
-the classical reference in which all N particles, in a local GHZ state, sit on one sensor per
-shot, sensor k for a fraction :math:`f_k\propto|v_k|` of the shots; its per-shot Fisher
-information is :math:`\mathrm{diag}(f_k\kappa^2N^2)`, reaching :math:`\|v\|_1^2/(\mu\kappa^2N^2)`,
-the GHZ-like value.
+The built-in probes (``ghz``, ``optimal-ghz``, ``local-ghz``, ``product``,
+``optimal-separable`` and the ``time-shared`` reference) and the task live in
+:mod:`qsn_qutip.probes`, the one registry; the names below are re-exported from there.
 """
 
 from __future__ import annotations
@@ -23,23 +19,17 @@ from collections.abc import Sequence
 import numpy as np
 import qutip
 
-from . import states
 from .errors import QSNError
-from ._checks import as_positive_int, as_real_vector
-from .estimation.bounds import best_separable_allocation, function_bound, qcrb
+from ._io import json_ready
 from .estimation.qfim import qfim
 from .network import Network
 from .noise import NoiseModel, apply_noise, noisy_qfim, optimal_interrogation_time
+from .options import tolerances
+from .probes import (BUILTIN_PROBES, DEFAULT_PROBES, PROBES, REFERENCES, SEPARABLE, Task,
+                     build_probe, parse_probe, probe_name, several_parameters)
 
-__all__ = ["compare", "build_probe", "Comparison", "ProbeResult", "Verdict", "BUILTIN_PROBES"]
-
-BUILTIN_PROBES = ("ghz", "optimal-ghz", "local-ghz", "product", "optimal-separable",
-                  "time-shared")
-DEFAULT_PROBES = ("ghz", "local-ghz", "product", "optimal-separable", "time-shared")
-#: built-in probes that are sensor-separable (a product over sensors, or a mixture of such)
-SEPARABLE = {"local-ghz", "product", "optimal-separable", "time-shared"}
-#: strategies reported for reference only: not a probe state of the network as given
-REFERENCES = {"time-shared"}
+__all__ = ["compare", "build_probe", "Comparison", "ProbeResult", "Verdict", "BUILTIN_PROBES",
+           "DEFAULT_PROBES", "SEPARABLE", "REFERENCES"]
 
 
 @dataclasses.dataclass
@@ -148,36 +138,28 @@ class Comparison:
         return f"all {len(self.weights)} parameters, weights W = {self.weights.tolist()}"
 
     def to_dict(self) -> dict:
-        """A JSON-ready summary: no numpy types, no infinities (null with the reason instead)."""
-        def number(x):
-            return None if x is None or not np.isfinite(x) else float(x)
-
+        """A JSON-ready summary (:func:`~qsn_qutip._io.json_ready`): no numpy types, no
+        infinities (null, with the reason in the probe's note)."""
         probes = []
         for p in self.probes:
             note = p.note
             if p.bound is not None and not np.isfinite(p.bound):
                 note = ("not estimable: the task's direction lies outside the range of the "
                         "QFIM" + (f"; {note}" if note else ""))
-            entry = {"name": p.name, "allocation": p.allocation,
-                     "resources": number(p.resources),
-                     "qfim": None if p.qfim is None else np.asarray(p.qfim).tolist(),
-                     "bound": number(p.bound), "separable": p.separable, "note": note}
+            entry = {"name": p.name, "allocation": p.allocation, "resources": p.resources,
+                     "qfim": p.qfim, "bound": p.bound, "separable": p.separable, "note": note}
             if self.noise is not None:
-                entry.update(optimal_time=number(p.optimal_time),
-                             omega_bound=number(p.omega_bound))
+                entry.update(optimal_time=p.optimal_time, omega_bound=p.omega_bound)
             probes.append(entry)
         noise = None if self.noise is None else {
-            key: (np.asarray(value, dtype=float).tolist())
+            key: np.asarray(value, dtype=float)
             for key, value in dataclasses.asdict(self.noise).items()}
-        return {"parameters": self.network.n_params,
-                "task": {"function": None if self.v is None else self.v.tolist(),
-                         "weights": None if self.weights is None else self.weights.tolist(),
-                         "repeats": self.repeats, "noise": noise, "description": self.task},
-                "probes": probes,
-                "verdict": {"best": self.verdict.best,
-                            "best_separable": self.verdict.best_separable,
-                            "ratio": number(self.verdict.ratio),
-                            "reason": self.verdict.reason}}
+        return json_ready({
+            "parameters": self.network.n_params,
+            "task": {"function": self.v, "weights": self.weights, "repeats": self.repeats,
+                     "noise": noise, "description": self.task},
+            "probes": probes,
+            "verdict": dataclasses.asdict(self.verdict)})
 
     def __str__(self) -> str:
         best_sep = (self[self.verdict.best_separable].bound
@@ -226,42 +208,8 @@ def _is_product(state: qutip.Qobj, network: Network) -> bool | None:
         return None
     if len(network.sensors) == 1:
         return True
-    return all(abs((network.reduced_state(state, k) ** 2).tr() - 1) < 1e-9
+    return all(abs((network.reduced_state(state, k) ** 2).tr() - 1) < tolerances.purity_atol
                for k in range(len(network.sensors)))
-
-
-class _Task:
-    """The figure of merit: v^T F^+ v / mu, or sum_k W_kk [F^+]_kk / mu."""
-
-    def __init__(self, network: Network, v, weights, repeats, noise=None):
-        d = network.n_params
-        if noise is not None and not isinstance(noise, NoiseModel):
-            raise QSNError(f"noise must be a NoiseModel, got {type(noise).__name__}")
-        self.noise = None if noise is None or noise.is_trivial() else noise
-        if v is not None and weights is not None:
-            raise QSNError("give either v (a linear function) or weights (all parameters), "
-                           "not both")
-        self.v = None if v is None else as_real_vector(v, "v", length=d)
-        if self.v is not None and not np.any(self.v):
-            raise QSNError("v must have a non-zero entry")
-        self.weights = None
-        if self.v is None:
-            self.weights = np.ones(d) if weights is None else as_real_vector(
-                weights, "weights", length=d)
-            if np.any(self.weights < 0) or not np.any(self.weights):
-                raise QSNError(f"weights must be non-negative and not all zero, got "
-                               f"{self.weights.tolist()}")
-        self.repeats = as_positive_int(repeats, "repeats")
-
-    @property
-    def direction(self) -> np.ndarray:
-        """|v|, or sqrt(W) for the weighted task (what particle allocations follow)."""
-        return np.abs(self.v) if self.v is not None else np.sqrt(self.weights)
-
-    def bound(self, F: np.ndarray) -> float:
-        if self.v is not None:
-            return function_bound(F, self.v, self.repeats)
-        return qcrb(F, self.weights, self.repeats)
 
 
 def _allocation(network: Network) -> list[int]:
@@ -269,18 +217,18 @@ def _allocation(network: Network) -> list[int]:
     return [network.particles[k] for k in network.sensing]
 
 
-def _state_probe(name: str, network: Network, state: qutip.Qobj, task: _Task,
-                 separable: bool | None) -> ProbeResult:
+def _state_probe(name: str, network: Network, state: qutip.Qobj, task: Task,
+                 noise: NoiseModel | None, separable: bool | None) -> ProbeResult:
     resources = network.mean_resource(state)
-    if task.noise is None:
+    if noise is None:
         F = qfim(state, network.local_generators)
         return ProbeResult(name, _allocation(network), resources, F, task.bound(F), separable)
-    F = noisy_qfim(apply_noise(state, network, task.noise), network)
+    F = noisy_qfim(apply_noise(state, network, noise), network)
     result = ProbeResult(name, _allocation(network), resources, F, task.bound(F), separable)
     v = task.v if task.v is not None else (np.ones(1) if network.n_params == 1 else None)
-    if v is not None and any(rate > 0 for rate in task.noise.rates):
+    if v is not None and any(rate > 0 for rate in noise.rates):
         try:
-            best = optimal_interrogation_time(state, network, task.noise, v=v)
+            best = optimal_interrogation_time(state, network, noise, v=v)
         except QSNError as err:
             result.note = f"no optimal interrogation time: {err}"
         else:
@@ -292,93 +240,27 @@ def _not_applicable(name: str, network: Network, reason: str) -> ProbeResult:
     return ProbeResult(name, _allocation(network), None, None, None, name in SEPARABLE, reason)
 
 
-def _sensing_total(network: Network) -> int:
-    """N: the particles on the sensors that carry parameters."""
-    return sum(network.particles[k] for k in network.sensing)
-
-
-def _reallocated(network: Network, numbers) -> Network:
-    """The network with ``numbers`` particles on its sensing sensors (others unchanged)."""
-    full = list(network.particles)
-    for k, n in zip(network.sensing, numbers):
-        full[k] = int(n)
-    return network.with_particles(full)
-
-
-def _time_shared(network: Network, task: _Task) -> ProbeResult:
-    """All N particles in a local GHZ state on one sensor per shot, f_k of the shots."""
-    total = _sensing_total(network)
-    per_shot = []
-    for k in network.sensing:
-        full = network.sensors[k].with_particles(total)
-        per_shot.append(qfim(full.local_ghz(), full.generators)[0, 0])
-    per_shot = np.array(per_shot)
-    share = task.direction / np.sqrt(per_shot)
-    share = share / share.sum()
-    F = np.diag(share * per_shot)
-    return ProbeResult("time-shared", None, float(total), F, task.bound(F), True,
-                       f"N = {total} on one sensor per shot, shares f = "
-                       f"{np.round(share, 4).tolist()}")
-
-
-def build_probe(name: str, network: Network, v: np.ndarray | None = None,
-                direction: np.ndarray | None = None) -> tuple[qutip.Qobj, Network]:
-    """The state of the built-in probe ``name`` and the network it lives on.
-
-    ``optimal-ghz`` and ``optimal-separable`` re-allocate the N particles of the sensing
-    sensors (proportional to :math:`|v|`, or by :func:`~qsn_qutip.bounds.best_separable_allocation`
-    along ``direction``).  Raises :class:`QSNError` saying why when the probe does not apply.
-    """
-    if name not in BUILTIN_PROBES or name in REFERENCES:
-        states_only = [p for p in BUILTIN_PROBES if p not in REFERENCES]
-        raise QSNError(f"unknown probe state {name!r}; built-in probe states are "
-                       f"{states_only}")
-    if name != "product":
-        many = [k for k, s in enumerate(network.sensors) if s.n_params > 1]
-        if many:
-            raise QSNError(f"needs one parameter per sensor (sensor {many[0]} has "
-                           f"{network.sensors[many[0]].n_params})")
-    if name in ("ghz", "optimal-ghz") and v is None:
-        raise QSNError("GHZ-like probes are built for a function theta = v . phi: give v")
-    total = _sensing_total(network)
-    if name == "ghz":
-        return states.ghz_like(network, v), network
-    if name == "optimal-ghz":
-        numbers = states.proportional_allocation(v, total)
-        if numbers is None:
-            raise QSNError(f"no integer allocation of N = {total} is proportional to |v|")
-        net = _reallocated(network, numbers)
-        return states.ghz_like(net, v), net
-    if name == "local-ghz":
-        return states.local_ghz(network), network
-    if name == "product":
-        return states.product(network), network
-    numbers = best_separable_allocation(np.abs(v) if direction is None else direction, total)
-    if np.any(numbers == 0):
-        raise QSNError("the best allocation leaves a sensor empty")
-    net = _reallocated(network, numbers)
-    return states.local_ghz(net), net
-
-
-def _builtin(name: str, network: Network, task: _Task) -> ProbeResult:
-    if name == "time-shared":
-        if task.noise is not None:
-            return _not_applicable(name, network, "the time-shared reference is computed "
-                                                  "without noise")
-        many = [k for k, s in enumerate(network.sensors) if s.n_params > 1]
-        if many:
-            return _not_applicable(name, network, f"needs one parameter per sensor (sensor "
-                                                  f"{many[0]} has "
-                                                  f"{network.sensors[many[0]].n_params})")
-        return _time_shared(network, task)
+def _builtin(name: str, network: Network, task: Task, noise: NoiseModel | None) -> ProbeResult:
+    """A built-in probe of the registry evaluated on the task (or why it does not apply)."""
+    probe = PROBES[name]
+    if probe.is_reference:
+        if noise is not None:
+            return _not_applicable(name, network, f"the {name} reference is computed "
+                                                  f"without noise")
+        problem = several_parameters(network)
+        if problem:
+            return _not_applicable(name, network, f"needs one parameter per sensor ({problem})")
+        ref = probe.reference(network, task.direction)
+        return ProbeResult(name, None, ref.resources, ref.qfim, task.bound(ref.qfim),
+                           probe.separable, ref.note)
     try:
         state, net = build_probe(name, network, task.v, task.direction)
     except QSNError as err:
         return _not_applicable(name, network, str(err))
-    return _state_probe(name, net, state, task, name in SEPARABLE)
+    return _state_probe(name, net, state, task, noise, probe.separable)
 
 
-def _reason(network: Network, task: _Task, best: ProbeResult,
+def _reason(network: Network, task: Task, best: ProbeResult,
             probes: list[ProbeResult]) -> str:
     time_shared = next((p for p in probes if p.name == "time-shared"), None)
     if not np.isfinite(best.bound):
@@ -402,7 +284,7 @@ def _reason(network: Network, task: _Task, best: ProbeResult,
     if timed:
         fastest = min(timed, key=lambda p: p.omega_bound)
         slowest = max(timed, key=lambda p: p.omega_bound)
-        if slowest.omega_bound <= fastest.omega_bound * (1 + 1e-6):
+        if slowest.omega_bound <= fastest.omega_bound * (1 + tolerances.tie_rtol):
             text += (f" Per unit time, at each probe's optimal interrogation time, all reach the "
                      f"same Var*T = {fastest.omega_bound:.6g}: the noise cancels the advantage "
                      f"of entanglement (as local dephasing does, Huelga et al. 1997).")
@@ -460,27 +342,21 @@ def compare(network: Network, v: Sequence[float] | None = None,
     """
     if not isinstance(network, Network):
         raise QSNError(f"network must be a Network, got {type(network).__name__}")
-    task = _Task(network, v, weights, repeats, noise)
+    if noise is not None and not isinstance(noise, NoiseModel):
+        raise QSNError(f"noise must be a NoiseModel, got {type(noise).__name__}")
+    noise = None if noise is None or noise.is_trivial() else noise
+    task = Task(network.n_params, v, weights, repeats)
     if isinstance(probes, str) or not isinstance(probes, Sequence) or not probes:
         raise QSNError("probes must be a non-empty list of probe names or (name, state) pairs")
-    results = []
-    for k, probe in enumerate(probes):
-        if isinstance(probe, str):
-            if probe not in BUILTIN_PROBES:
-                raise QSNError(f"probes[{k}]: unknown probe {probe!r}; built-in probes are "
-                               f"{list(BUILTIN_PROBES)}")
-            results.append(_builtin(probe, network, task))
-        elif (isinstance(probe, tuple) and len(probe) == 2 and isinstance(probe[0], str)
-              and isinstance(probe[1], qutip.Qobj)):
-            state = network.check(probe[1], f"probes[{k}] ({probe[0]})")
-            results.append(_state_probe(probe[0], network, state, task,
-                                        _is_product(state, network)))
-        else:
-            raise QSNError(f"probes[{k}] must be a probe name or a (name, Qobj) pair, got "
-                           f"{probe!r}")
-    names = [r.name for r in results]
+    probes = [parse_probe(probe, network, argument=f"probes[{k}]")
+              for k, probe in enumerate(probes)]
+    names = [probe_name(probe) for probe in probes]
     if len(set(names)) != len(names):
         raise QSNError(f"probe names must be distinct, got {names}")
+    results = [_builtin(probe, network, task, noise) if isinstance(probe, str) else
+               _state_probe(probe[0], network, probe[1], task, noise,
+                            _is_product(probe[1], network))
+               for probe in probes]
     scored = [r for r in results if r.applies and r.name not in REFERENCES]
     if not scored:
         raise QSNError("no probe applies to this network and task: "
@@ -492,4 +368,4 @@ def compare(network: Network, v: Sequence[float] | None = None,
              and best_sep.bound > 0 else None)
     verdict = Verdict(best.name, best_sep.name if best_sep else None, ratio,
                       _reason(network, task, best, results))
-    return Comparison(network, task.v, task.weights, task.repeats, results, verdict, task.noise)
+    return Comparison(network, task.v, task.weights, task.repeats, results, verdict, noise)
