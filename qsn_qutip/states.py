@@ -19,6 +19,7 @@ import qutip
 from .errors import QSNError
 from ._checks import as_positive_int, as_real_vector
 from .network import Network
+from .options import tolerances
 from .sensors import OpticalMode
 
 __all__ = ["ghz_like", "local_ghz", "product", "spin_coherent", "noon", "generalized_noon",
@@ -48,7 +49,7 @@ def proportional_allocation(v: Sequence[float], total: int) -> list[int] | None:
     share = total * v / v.sum()
     numbers = np.rint(share).astype(int)
     if np.any(numbers < 1) or numbers.sum() != total or not np.allclose(
-            share, numbers, rtol=0, atol=1e-9 * total):
+            share, numbers, rtol=0, atol=tolerances.ratio_rtol * total):
         return None
     return numbers.tolist()
 
@@ -106,7 +107,7 @@ def _smallest_total(v: np.ndarray) -> int | None:
         return None
     ratios = [Fraction(float(abs(x) / np.abs(v).min())).limit_denominator(1000) for x in v]
     if not np.allclose([float(r) for r in ratios], np.abs(v) / np.abs(v).min(), rtol=0,
-                       atol=1e-9):
+                       atol=tolerances.ratio_rtol):
         return None
     lcm = np.lcm.reduce([r.denominator for r in ratios])
     return int(sum(r * lcm for r in ratios))

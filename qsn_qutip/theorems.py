@@ -41,7 +41,7 @@ def joint_eigenspaces(ops: Sequence[qutip.Qobj]) -> list[np.ndarray]:
     combination = sum(c * m for c, m in zip(coefficients, mats))
     values, vecs = np.linalg.eigh(combination)
     scale = max(1.0, np.abs(values).max())
-    cuts = np.flatnonzero(np.diff(values) > 1e3 * tolerances.atol * scale) + 1
+    cuts = np.flatnonzero(np.diff(values) > tolerances.degeneracy_rtol * scale) + 1
     return np.split(vecs, cuts, axis=1)
 
 
