@@ -49,9 +49,7 @@ can, and what was expected.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import math
 import re
 import tomllib
 from pathlib import Path
@@ -62,22 +60,22 @@ import qutip
 from .errors import QSNError
 from .network import Network
 from .noise import NoiseModel
-from .report import BUILTIN_PROBES, DEFAULT_PROBES, Comparison, compare
-from .sensors import MultiLevelAtom, OpticalMode, QubitEnsemble, Sensor
+from .probes import BUILTIN_PROBES, Task, default_probes, did_you_mean, probe_name
+from .report import Comparison, compare
+from .sensors import KINDS, Sensor
 
-__all__ = ["Model", "load_model", "parse_model", "model_from_dict", "read_toml", "parse_vary",
-           "varied", "model_point"]
+__all__ = ["Model", "load_model", "parse_model", "model_from_dict", "read_toml"]
 
 TOP_KEYS = {"name", "description", "repeats", "sensor", "task", "probes", "noise"}
 #: the [noise] keys and the NoiseModel fields they set
 NOISE_KEYS = {"dephasing": "dephasing", "collective_dephasing": "collective_dephasing",
               "correlated_dephasing": "correlated_dephasing", "decay": "decay",
               "loss": "transmission", "time": "time"}
-SENSOR_KEYS = {
-    "qubits": {"name", "kind", "n", "basis"},
-    "mode": {"name", "kind", "cutoff", "generator", "photons"},
-    "atom": {"name", "kind", "spin", "axes", "levels", "atoms"},
-}
+#: the keys of a [[sensor]] table of each kind (each sensor class lists its own: model_keys)
+SENSOR_KEYS = {kind: {"name", "kind", *cls.model_keys} for kind, cls in KINDS.items()}
+#: what a value of each type of :attr:`~qsn_qutip.sensors.Sensor.model_keys` must be
+_EXPECTED = {int: "an integer >= 1", float: "a number", str: "a string",
+             list: "a list of numbers"}
 
 
 @dataclasses.dataclass
@@ -128,7 +126,7 @@ class Model:
             lines.append(f"task: theta = v . phi with v = {self.v.tolist()}")
         else:
             lines.append(f"task: all parameters with weights {self.weights.tolist()}")
-        names = [p if isinstance(p, str) else p[0] for p in self.probes]
+        names = [probe_name(p) for p in self.probes]
         lines.append(f"probes: {', '.join(names)}")
         if self.noise is not None:
             lines.append(f"noise for an interrogation time t = {self.noise.time:g}: "
@@ -181,89 +179,52 @@ def _expect(source: _Source, value, types, where: str, what: str, **locate):
     return value
 
 
-def _suggest(key: str, known) -> str:
-    close = [k for k in known if _distance(k, key) <= 2]
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _distance(a: str, b: str) -> int:
-    """Levenshtein distance, for 'did you mean' hints."""
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
-
-
 def _unknown_keys(source: _Source, mapping: dict, known: set, where: str, **locate) -> None:
     for key in mapping:
         if key not in known:
             raise source.error(f"{where}.{key}" if where else key,
-                               f"unknown key{_suggest(key, known)}; expected one of "
+                               f"unknown key{did_you_mean(key, known)}; expected one of "
                                f"{sorted(known)}", key=key, **locate)
 
 
+def _typed(source: _Source, value, kind: type, where: str, **locate):
+    """``value`` checked against a type of :attr:`~qsn_qutip.sensors.Sensor.model_keys`."""
+    what = _EXPECTED[kind]
+    if kind is list:
+        _expect(source, value, list, where, what, **locate)
+        for item in value:
+            _expect(source, item, (int, float), where, what, **locate)
+        return value
+    value = _expect(source, value, (int, float) if kind is float else kind, where, what,
+                    **locate)
+    if kind is int and value < 1:
+        raise source.error(where, f"expected {what}, got {value}", **locate)
+    return value
+
+
 def _sensor(source: _Source, raw, index: int) -> Sensor:
+    """The sensor of one [[sensor]] table: its class (``kind``) lists its keys and builds it."""
     where = f"sensor[{index}]"
     locate = dict(table="sensor", index=index)
     _expect(source, raw, dict, where, "a [[sensor]] table", **locate)
     kind = raw.get("kind")
-    if kind not in SENSOR_KEYS:
-        raise source.error(f"{where}.kind", f"expected one of {sorted(SENSOR_KEYS)}, got "
-                           f"{kind!r}{_suggest(str(kind), SENSOR_KEYS)}", key="kind", **locate)
+    if kind not in KINDS:
+        raise source.error(f"{where}.kind", f"expected one of {sorted(KINDS)}, got "
+                           f"{kind!r}{did_you_mean(str(kind), KINDS)}", key="kind", **locate)
+    cls = KINDS[kind]
     _unknown_keys(source, raw, SENSOR_KEYS[kind], where, **locate)
     name = _expect(source, raw.get("name", f"sensor {index + 1}"), str, f"{where}.name",
                    "a string", key="name", **locate)
-
-    def integer(key, default=None, minimum=1):
+    for key in cls.model_required:
         if key not in raw:
-            if default is not None:
-                return default
+            what = _EXPECTED[cls.model_keys[key]].partition(" ")[2]
             raise source.error(f"{where}.{key}", f"missing; a {kind} sensor needs {key} = "
-                               f"<integer >= {minimum}>", **locate)
-        value = _expect(source, raw[key], int, f"{where}.{key}", f"an integer >= {minimum}",
-                        key=key, **locate)
-        if value < minimum:
-            raise source.error(f"{where}.{key}", f"expected an integer >= {minimum}, got "
-                               f"{value}", key=key, **locate)
-        return value
-
+                               f"<{what}>", **locate)
+    keys = {key: _typed(source, raw[key], kind_of, f"{where}.{key}", key=key, **locate)
+            for key, kind_of in cls.model_keys.items() if key in raw}
     try:
-        if kind == "qubits":
-            basis = _expect(source, raw.get("basis", "dicke"), str, f"{where}.basis",
-                            '"dicke" or "full"', key="basis", **locate)
-            return QubitEnsemble(integer("n"), basis, name=name)
-        if kind == "mode":
-            generator = raw.get("generator", "linear")
-            if generator not in ("linear", "kerr", "none"):
-                raise source.error(f"{where}.generator", f'expected "linear", "kerr" or '
-                                   f'"none", got {generator!r}', key="generator", **locate)
-            cutoff = integer("cutoff")
-            return OpticalMode(cutoff, None if generator == "none" else generator,
-                               photons=integer("photons", cutoff), name=name)
-        atoms = integer("atoms", 1)
-        if ("spin" in raw) == ("levels" in raw):
-            raise source.error(where, "an atom needs exactly one of spin = j or levels = [...]",
-                               **locate)
-        if "levels" in raw:
-            levels = _expect(source, raw["levels"], list, f"{where}.levels",
-                             "a list of numbers", key="levels", **locate)
-            for level in levels:
-                _expect(source, level, (int, float), f"{where}.levels", "a list of numbers",
-                        key="levels", **locate)
-            if "axes" in raw:
-                raise source.error(f"{where}.axes", "axes goes with spin, not with levels",
-                                   key="axes", **locate)
-            return MultiLevelAtom(levels, atoms=atoms, name=name)
-        spin = _expect(source, raw["spin"], (int, float), f"{where}.spin",
-                       "a positive integer or half-integer", key="spin", **locate)
-        axes = _expect(source, raw.get("axes", "z"), str, f"{where}.axes",
-                       'a string such as "z" or "xyz"', key="axes", **locate)
-        return MultiLevelAtom(spin=spin, axes=axes, atoms=atoms, name=name)
+        return cls.from_model(name=name, **keys)
     except QSNError as err:
-        if str(err).startswith(source.origin):
-            raise
         raise source.error(where, str(err), **locate) from None
 
 
@@ -378,6 +339,19 @@ def _explicit_state(source: _Source, raw, index: int, network: Network) -> tuple
     return name, qutip.Qobj(amplitudes / norm, dims=dims)
 
 
+def _task(source: _Source, raw, network: Network, repeats: int) -> Task:
+    """The [task] table: function = v or weights = W (:class:`~qsn_qutip.probes.Task` checks)."""
+    raw = _expect(source, raw, dict, "task", "a [task] table", table="task")
+    _unknown_keys(source, raw, {"function", "weights"}, "task", table="task")
+    vectors = {key: _vector(source, raw[key], key, network.n_params)
+               for key in ("function", "weights") if key in raw}
+    try:
+        return Task(network.n_params, vectors.get("function"), vectors.get("weights"), repeats,
+                    names=("task.function", "task.weights"))
+    except QSNError as err:
+        raise source.error("task", str(err), table="task") from None
+
+
 def read_toml(text: str, origin: str = "<string>") -> dict:
     """The TOML ``text`` as a dict, or a :class:`QSNError` naming ``origin``."""
     try:
@@ -396,7 +370,7 @@ def model_from_dict(raw: dict, origin: str = "<string>", text: str = "") -> Mode
     source = _Source(text, origin)
     for key in raw:
         if key not in TOP_KEYS:
-            raise source.error(key, f"unknown key{_suggest(key, TOP_KEYS)}; expected one of "
+            raise source.error(key, f"unknown key{did_you_mean(key, TOP_KEYS)}; expected one of "
                                f"{sorted(TOP_KEYS)}", key=key)
     name = _expect(source, raw.get("name", Path(origin).stem), str, "name", "a string",
                    key="name")
@@ -413,36 +387,19 @@ def model_from_dict(raw: dict, origin: str = "<string>", text: str = "") -> Mode
             key="sensor")
     network = Network([_sensor(source, s, k) for k, s in enumerate(sensors)])
 
-    task = _expect(source, raw.get("task", {}), dict, "task", "a [task] table", table="task")
-    _unknown_keys(source, task, {"function", "weights"}, "task", table="task")
-    if "function" in task and "weights" in task:
-        raise source.error("task", "give either function = [...] or weights = [...], not both",
-                           table="task")
-    v = _vector(source, task["function"], "function", network.n_params) \
-        if "function" in task else None
-    if v is not None and not np.any(v):
-        raise source.error("task.function", "expected a non-zero vector", key="function",
-                           table="task")
-    weights = _vector(source, task["weights"], "weights", network.n_params) \
-        if "weights" in task else None
-    if weights is None and v is None:
-        weights = np.ones(network.n_params)
-    if np.any(weights < 0) if weights is not None else False:
-        raise source.error("task.weights", "expected non-negative weights", key="weights",
-                           table="task")
+    task = _task(source, raw.get("task", {}), network, repeats)
 
     probes_raw = _expect(source, raw.get("probes", {}), dict, "probes", "a [probes] table",
                          table="probes")
     _unknown_keys(source, probes_raw, {"compare", "state"}, "probes", table="probes")
-    default = [p for p in DEFAULT_PROBES if v is not None or p not in ("ghz", "optimal-ghz")]
-    names = _expect(source, probes_raw.get("compare", default), list, "probes.compare",
-                    f"a list of probe names from {list(BUILTIN_PROBES)}", key="compare",
-                    table="probes")
+    names = _expect(source, probes_raw.get("compare", list(default_probes(task.v is not None))),
+                    list, "probes.compare", f"a list of probe names from {list(BUILTIN_PROBES)}",
+                    key="compare", table="probes")
     for probe in names:
         if probe not in BUILTIN_PROBES:
             raise source.error("probes.compare", f"unknown probe {probe!r}"
-                               f"{_suggest(str(probe), BUILTIN_PROBES)}; built-in probes are "
-                               f"{list(BUILTIN_PROBES)}", key="compare", table="probes")
+                               f"{did_you_mean(str(probe), BUILTIN_PROBES)}; built-in probes "
+                               f"are {list(BUILTIN_PROBES)}", key="compare", table="probes")
     explicit = _expect(source, probes_raw.get("state", []), list, "probes.state",
                        "[[probes.state]] tables", table="probes")
     probes = list(names) + [_explicit_state(source, s, k, network)
@@ -450,11 +407,11 @@ def model_from_dict(raw: dict, origin: str = "<string>", text: str = "") -> Mode
     if not probes:
         raise source.error("probes", "no probe to compare: list some in probes.compare",
                            table="probes")
-    labels = [p if isinstance(p, str) else p[0] for p in probes]
+    labels = [probe_name(p) for p in probes]
     if len(set(labels)) != len(labels):
         raise source.error("probes", f"probe names must be distinct, got {labels}",
                            table="probes")
-    return Model(name, description, network, v, weights, repeats, probes, origin,
+    return Model(name, description, network, task.v, task.weights, repeats, probes, origin,
                  _noise(source, raw.get("noise"), network))
 
 
@@ -473,9 +430,8 @@ def load_model(path: str | Path) -> Model:
     ... weights = [1]
     ... '''
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     (Path(tmp) / "one.toml").write_text(model_text)
+    ...     _ = (Path(tmp) / "one.toml").write_text(model_text)
     ...     model = load_model(Path(tmp) / "one.toml")
-    24
     >>> model.network.n_params
     1
     """
@@ -486,90 +442,3 @@ def load_model(path: str | Path) -> Model:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
         raise QSNError(f"{path}: cannot read the model file: {reason}") from None
     return parse_model(text, str(path))
-
-
-# ----------------------------------------------------------------------------------------
-# variations of a model, for sweeps
-# ----------------------------------------------------------------------------------------
-def _value(text: str):
-    """A number when ``text`` reads as one (int before float), else the string itself."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
-def parse_vary(spec: str) -> tuple[str, list]:
-    """``"sensor.left.n=2:40:2"`` -> ``("sensor.left.n", [2, 4, ..., 40])``.
-
-    Values: ``start:stop:step`` (stop included), a comma list ``0,0.01,0.02``, or one value.
-
-    Examples
-    --------
-    >>> parse_vary("sensor.left.n=2:8:2")
-    ('sensor.left.n', [2, 4, 6, 8])
-    >>> parse_vary("repeats=1,10")
-    ('repeats', [1, 10])
-    """
-    path, sep, values = spec.partition("=")
-    path, values = path.strip(), values.strip()
-    if not sep or not path or not values:
-        raise QSNError(f"--vary {spec!r}: expected KEY=VALUES, e.g. sensor.left.n=2:40:2 or "
-                       f"noise.dephasing=0,0.01")
-    if values.count(":") == 2 and "," not in values:
-        start, stop, step = (_value(v) for v in values.split(":"))
-        if not all(isinstance(v, (int, float)) for v in (start, stop, step)) or step <= 0 \
-                or stop < start:
-            raise QSNError(f"--vary {spec!r}: start:stop:step needs numbers with step > 0 and "
-                           f"stop >= start")
-        count = int(math.floor((stop - start) / step + 1e-9)) + 1
-        grid = [start + k * step for k in range(count)]
-        if isinstance(start, float) or isinstance(step, float):
-            grid = [round(v, 12) for v in grid]
-        return path, grid
-    return path, [_value(v.strip()) for v in values.split(",")]
-
-
-def varied(raw: dict, assignments: dict, origin: str = "<string>") -> dict:
-    """A copy of the model dict ``raw`` with dotted-path ``assignments`` applied.
-
-    A path is ``key``, ``table.key``, or ``sensor.NAME.key`` where NAME is a sensor's ``name``
-    or its 1-based position.
-    """
-    out = copy.deepcopy(raw)
-    for path, value in assignments.items():
-        parts = path.split(".")
-        target = out
-        if parts[0] == "sensor":
-            if len(parts) != 3:
-                raise QSNError(f"{origin}: --vary {path}: expected sensor.NAME.key")
-            sensors = out.get("sensor", [])
-            named = [s for s in sensors if isinstance(s, dict) and s.get("name") == parts[1]]
-            if not named and parts[1].isdigit() and 1 <= int(parts[1]) <= len(sensors):
-                named = [sensors[int(parts[1]) - 1]]
-            if len(named) != 1:
-                names = [s.get("name", str(k + 1)) for k, s in enumerate(sensors)]
-                raise QSNError(f"{origin}: --vary {path}: no sensor named {parts[1]!r}; "
-                               f"sensors are {names} (or 1..{len(sensors)})")
-            target, parts = named[0], parts[2:]
-        for part in parts[:-1]:
-            target = target.setdefault(part, {})
-            if not isinstance(target, dict):
-                raise QSNError(f"{origin}: --vary {path}: {part} is not a table")
-        target[parts[-1]] = value
-    return out
-
-
-def model_point(raw: dict, origin: str, **assignments) -> dict:
-    """Bounds of every probe of the model ``raw`` varied by ``assignments`` (a sweep point).
-
-    Returns one column per probe (its bound; ``None`` when it does not apply or cannot
-    estimate the task) and the verdict (``best``, ``ratio``).
-    """
-    result = model_from_dict(varied(raw, assignments, origin), origin).compare()
-    summary = result.to_dict()
-    row = {p["name"]: p["bound"] for p in summary["probes"]}
-    row.update(best=summary["verdict"]["best"], ratio=summary["verdict"]["ratio"])
-    return row

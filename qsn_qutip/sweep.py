@@ -30,6 +30,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import copy
 import csv
 import dataclasses
 import hashlib
@@ -43,13 +44,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import threadpoolctl
 
 from .errors import QSNError
-from ._io import atomic_path
+from ._io import atomic_path, json_ready
+from .modelfile import model_from_dict
+from .options import tolerances
 
-__all__ = ["sweep", "SweepResult", "grid_points", "BACKENDS", "PROGRESS_BARS"]
+__all__ = ["sweep", "SweepResult", "grid_points", "BACKENDS", "PROGRESS_BARS", "parse_vary",
+           "varied", "model_point"]
 
 BACKENDS = ("processes", "threads", "serial", "dask")
 PROGRESS_BARS = ("text", "tqdm", "", False, None)
@@ -82,21 +85,8 @@ def grid_points(grid: Mapping[str, Sequence] | Sequence[Mapping[str, Any]]) -> l
     return points
 
 
-def _plain(value: Any) -> Any:
-    """JSON-ready copy of a result: numpy scalars and arrays become Python numbers and lists."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _key(point: Mapping[str, Any]) -> str:
-    return json.dumps(_plain(point), sort_keys=True)
+    return json.dumps(json_ready(point, finite=False), sort_keys=True)
 
 
 def _evaluate(function: Callable, point: dict, blas_threads: int | None = None) -> dict:
@@ -113,7 +103,7 @@ def _evaluate(function: Callable, point: dict, blas_threads: int | None = None) 
         return {ERROR: f"{type(err).__name__}: {err}"}
     if not isinstance(out, Mapping):
         out = {"value": out}
-    return _plain(dict(out))
+    return json_ready(dict(out), finite=False)
 
 
 # ----------------------------------------------------------------------------------------
@@ -246,7 +236,8 @@ def _run_local(function, todo: list[dict], backend: str, workers: int | None):
             yield futures[future], future.result()
 
 
-def _run_dask(function, todo: list[dict], scheduler: str | None, workers: int | None):
+def _run_dask(function, todo: list[dict], scheduler: str | None, workers: int | None,
+              connect_timeout: float):
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
@@ -258,7 +249,8 @@ def _run_dask(function, todo: list[dict], scheduler: str | None, workers: int | 
                                processes=True, dashboard_address=None)
     try:
         try:
-            client = Client(cluster if cluster is not None else scheduler, timeout="20s")
+            client = Client(cluster if cluster is not None else scheduler,
+                            timeout=f"{connect_timeout}s")
         except (OSError, TimeoutError) as err:
             raise QSNError(f"cannot reach the Dask scheduler {scheduler!r}: {err}") from None
         with client:
@@ -335,7 +327,7 @@ class SweepResult:
 def sweep(function: Callable[..., Any], grid, *, backend: str = "processes",
           scheduler: str | None = None, progress_bar="text",
           checkpoint: str | os.PathLike | None = None,
-          workers: int | None = None) -> SweepResult:
+          workers: int | None = None, connect_timeout: float = 20.0) -> SweepResult:
     """Map ``function`` over ``grid`` and return one row per point (see the module docstring).
 
     Parameters
@@ -351,6 +343,9 @@ def sweep(function: Callable[..., Any], grid, *, backend: str = "processes",
         A JSON-lines file of finished points; rerunning resumes from it.
     workers : int, optional
         Size of the local pool (default: the machine's cores).
+    connect_timeout : float
+        Seconds to keep trying to reach the Dask scheduler (``backend="dask"``) before
+        giving up with a :class:`QSNError`.
 
     Returns
     -------
@@ -364,6 +359,10 @@ def sweep(function: Callable[..., Any], grid, *, backend: str = "processes",
         raise QSNError(f"function must be callable, got {function!r}")
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise QSNError(f"workers must be a positive integer, got {workers!r}")
+    if isinstance(connect_timeout, bool) or not isinstance(connect_timeout, (int, float)) \
+            or not (math.isfinite(connect_timeout) and connect_timeout > 0):
+        raise QSNError(f"connect_timeout must be a positive number of seconds, got "
+                       f"{connect_timeout!r}")
     points = grid_points(grid)
     axes = list(points[0]) if isinstance(grid, Mapping) else list(dict.fromkeys(
         k for p in points for k in p))
@@ -374,7 +373,8 @@ def sweep(function: Callable[..., Any], grid, *, backend: str = "processes",
     for _ in range(len(points) - len(todo)):
         bar.update()
     if todo:
-        runner = (_run_dask(function, todo, scheduler, workers) if backend == "dask"
+        runner = (_run_dask(function, todo, scheduler, workers, connect_timeout)
+                  if backend == "dask"
                   else _run_local(function, todo, backend, workers))
         for index, result in runner:
             results[_key(todo[index])] = result
@@ -384,3 +384,95 @@ def sweep(function: Callable[..., Any], grid, *, backend: str = "processes",
     bar.finished()
     rows = [{**point, **results[_key(point)]} for point in points]
     return SweepResult(rows, axes)
+
+
+# ----------------------------------------------------------------------------------------
+# variations of a model file (``qsn sweep --vary``)
+# ----------------------------------------------------------------------------------------
+def _value(text: str):
+    """A number when ``text`` reads as one (int before float), else the string itself."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_vary(spec: str) -> tuple[str, list]:
+    """``"sensor.left.n=2:40:2"`` -> ``("sensor.left.n", [2, 4, ..., 40])``.
+
+    Values: ``start:stop:step`` (stop included), a comma list ``0,0.01,0.02``, or one value.
+
+    Examples
+    --------
+    >>> parse_vary("sensor.left.n=2:8:2")
+    ('sensor.left.n', [2, 4, 6, 8])
+    >>> parse_vary("repeats=1,10")
+    ('repeats', [1, 10])
+    """
+    path, sep, values = spec.partition("=")
+    path, values = path.strip(), values.strip()
+    if not sep or not path or not values:
+        raise QSNError(f"--vary {spec!r}: expected KEY=VALUES, e.g. sensor.left.n=2:40:2 or "
+                       f"noise.dephasing=0,0.01")
+    if values.count(":") == 2 and "," not in values:
+        start, stop, step = (_value(v) for v in values.split(":"))
+        if not all(isinstance(v, (int, float)) for v in (start, stop, step)) or step <= 0 \
+                or stop < start:
+            raise QSNError(f"--vary {spec!r}: start:stop:step needs numbers with step > 0 and "
+                           f"stop >= start")
+        count = int(math.floor((stop - start) / step + tolerances.ratio_rtol)) + 1
+        grid = [start + k * step for k in range(count)]
+        if isinstance(start, float) or isinstance(step, float):
+            grid = [round(v, 12) for v in grid]
+        return path, grid
+    return path, [_value(v.strip()) for v in values.split(",")]
+
+
+def varied(raw: dict, assignments: dict, origin: str = "<string>") -> dict:
+    """A copy of the model dict ``raw`` with dotted-path ``assignments`` applied.
+
+    A path is ``key``, ``table.key``, or ``sensor.NAME.key`` where NAME is a sensor's ``name``
+    or its 1-based position.
+
+    Examples
+    --------
+    >>> varied({"sensor": [{"name": "left", "n": 2}]}, {"sensor.left.n": 4, "task.weights": [1]})
+    {'sensor': [{'name': 'left', 'n': 4}], 'task': {'weights': [1]}}
+    """
+    out = copy.deepcopy(raw)
+    for path, value in assignments.items():
+        parts = path.split(".")
+        target = out
+        if parts[0] == "sensor":
+            if len(parts) != 3:
+                raise QSNError(f"{origin}: --vary {path}: expected sensor.NAME.key")
+            sensors = out.get("sensor", [])
+            named = [s for s in sensors if isinstance(s, dict) and s.get("name") == parts[1]]
+            if not named and parts[1].isdigit() and 1 <= int(parts[1]) <= len(sensors):
+                named = [sensors[int(parts[1]) - 1]]
+            if len(named) != 1:
+                names = [s.get("name", str(k + 1)) for k, s in enumerate(sensors)]
+                raise QSNError(f"{origin}: --vary {path}: no sensor named {parts[1]!r}; "
+                               f"sensors are {names} (or 1..{len(sensors)})")
+            target, parts = named[0], parts[2:]
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise QSNError(f"{origin}: --vary {path}: {part} is not a table")
+        target[parts[-1]] = value
+    return out
+
+
+def model_point(raw: dict, origin: str, **assignments) -> dict:
+    """Bounds of every probe of the model ``raw`` varied by ``assignments`` (a sweep point).
+
+    Returns one column per probe (its bound; ``None`` when it does not apply or cannot
+    estimate the task) and the verdict (``best``, ``ratio``).
+    """
+    result = model_from_dict(varied(raw, assignments, origin), origin).compare()
+    summary = result.to_dict()
+    row = {p["name"]: p["bound"] for p in summary["probes"]}
+    row.update(best=summary["verdict"]["best"], ratio=summary["verdict"]["ratio"])
+    return row

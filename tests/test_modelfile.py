@@ -1,8 +1,14 @@
 """Model files: every bundled model through `qsn run --json`, and every kind of bad input
-through the real console script (one line on stderr, exit code 2, no traceback, no file)."""
+through the command line (one line on stderr, exit code 2, no traceback, no file).
 
+The command line runs in-process (``qsn_qutip.cli.main(argv)`` with its output captured); a
+few runs go through the real console script (``python -m qsn_qutip``) as well."""
+
+import contextlib
+import io
 import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -12,6 +18,7 @@ import numpy as np
 import pytest
 
 from qsn_qutip import QSNError, ghz_bound, separable_bound
+from qsn_qutip.cli import main
 from qsn_qutip.modelfile import load_model, parse_model
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
@@ -19,6 +26,16 @@ BUNDLED = sorted(MODELS.glob("*.toml"))
 
 
 def qsn(*args, cwd=None):
+    """``qsn ARGS`` in-process: a CompletedProcess with the exit code and captured output."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd or os.getcwd()), contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+def qsn_script(*args, cwd=None):
+    """``qsn ARGS`` through the real console script (a Python subprocess)."""
     return subprocess.run([sys.executable, "-m", "qsn_qutip", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, timeout=120)
 
@@ -204,6 +221,20 @@ def test_cli_usage_errors(args, pattern, tmp_path):
     assert len(done.stderr.strip().splitlines()) == 1
     assert re.search(pattern, done.stderr)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_console_script_runs_a_model_and_reports_a_bad_one(tmp_path):
+    done = qsn_script("run", MODELS / "gradient_magnetometer.toml", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == json.loads(qsn("run", MODELS / "gradient_magnetometer.toml",
+                                                     "--json").stdout)
+    text, pattern = BAD["misspelt-key"]
+    path = tmp_path / "model.toml"
+    path.write_text(text)
+    done = qsn_script("run", path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and re.search(pattern, lines[0]), done.stderr
 
 
 def test_explicit_state_with_complex_amplitudes():

@@ -1,8 +1,11 @@
 """Sweeps: the same numbers on every backend, checkpoints that survive a kill, failing points
 recorded, progress shown, and `qsn sweep` through the console script."""
 
+import contextlib
 import csv
 import functools
+import io
+import os
 import signal
 import subprocess
 import sys
@@ -13,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from qsn_qutip import QSNError
-from qsn_qutip.modelfile import model_point, parse_vary, read_toml, varied
-from qsn_qutip.sweep import SweepResult, grid_points, sweep
+from qsn_qutip.cli import main
+from qsn_qutip.modelfile import read_toml
+from qsn_qutip.sweep import SweepResult, grid_points, model_point, parse_vary, sweep, varied
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
 GRADIENT = MODELS / "gradient_magnetometer.toml"
@@ -49,6 +53,7 @@ def test_backends_give_identical_numbers(backend):
     assert result.rows[1]["ghz"] is None          # 2 + 4 is not proportional to |v|
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_identical_numbers():
     pytest.importorskip("dask.distributed")
     reference = sweep(gradient_point(), GRID, backend="serial", progress_bar=False)
@@ -60,7 +65,7 @@ def test_unreachable_scheduler_is_a_clear_error():
     pytest.importorskip("dask.distributed")
     with pytest.raises(QSNError, match="cannot reach the Dask scheduler"):
         sweep(gradient_point(), GRID, backend="dask", scheduler="tcp://127.0.0.1:9",
-              progress_bar=False)
+              progress_bar=False, connect_timeout=1)
 
 
 def test_failing_point_is_recorded_and_the_sweep_goes_on():
@@ -127,6 +132,7 @@ SLOW_SWEEP = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_killed_sweep_resumes_without_losing_finished_points(tmp_path):
     script = tmp_path / "slow.py"
     script.write_text(SLOW_SWEEP)
@@ -175,8 +181,18 @@ def test_parse_vary_and_varied():
 
 
 def qsn(*args, cwd=None):
+    """``qsn ARGS`` through the real console script (a Python subprocess)."""
     return subprocess.run([sys.executable, "-m", "qsn_qutip", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, timeout=180)
+
+
+def qsn_in_process(*args, cwd=None):
+    """``qsn ARGS`` in-process (``main(argv)``, output captured), as a CompletedProcess."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd or os.getcwd()), contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def test_qsn_sweep_writes_csv_and_plot(tmp_path):
@@ -189,10 +205,10 @@ def test_qsn_sweep_writes_csv_and_plot(tmp_path):
 
 
 def test_qsn_sweep_exit_codes(tmp_path):
-    failed = qsn("sweep", GRADIENT, "--vary", "sensor.left.n=4,0", "--backend", "serial",
-                 "--progress", "")
+    failed = qsn_in_process("sweep", GRADIENT, "--vary", "sensor.left.n=4,0", "--backend",
+                            "serial", "--progress", "")
     assert failed.returncode == 1
     assert "1 of 2 points failed" in failed.stderr and "Traceback" not in failed.stderr
-    bad = qsn("sweep", GRADIENT, "--vary", "sensor.left.nn=2,4", cwd=tmp_path)
+    bad = qsn_in_process("sweep", GRADIENT, "--vary", "sensor.left.nn=2,4", cwd=tmp_path)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert "nn" in bad.stderr and list(tmp_path.iterdir()) == []

@@ -6,4 +6,7 @@ from .base import Sensor
 from .optical import OpticalMode
 from .qubits import QubitEnsemble
 
-__all__ = ["Sensor", "QubitEnsemble", "OpticalMode", "MultiLevelAtom", "Ancilla"]
+__all__ = ["Sensor", "QubitEnsemble", "OpticalMode", "MultiLevelAtom", "Ancilla", "KINDS"]
+
+#: the sensor kinds a model file can name (``kind = "qubits"``), each with its class
+KINDS = {cls.kind: cls for cls in (QubitEnsemble, OpticalMode, MultiLevelAtom)}

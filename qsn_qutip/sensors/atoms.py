@@ -50,6 +50,7 @@ class MultiLevelAtom(Sensor):
     """
 
     kind = "atom"
+    model_keys = {"spin": float, "axes": str, "levels": list, "atoms": int}
 
     def __init__(self, levels=None, *, spin: float | None = None, axes: str = "z",
                  atoms: int = 1, name: str | None = None):

@@ -36,9 +36,24 @@ class Sensor(abc.ABC):
 
     #: short name of the physical model, used in tables and model files
     kind: str = "sensor"
+    #: the keys a model file's ``[[sensor]]`` table of this kind may set (besides ``name`` and
+    #: ``kind``) and their types: ``int`` (an integer >= 1), ``float`` (a number), ``str``, or
+    #: ``list`` (a list of numbers); empty for a kind that model files cannot name
+    model_keys: dict[str, type] = {}
+    #: the keys of ``model_keys`` a model file must set
+    model_required: tuple[str, ...] = ()
 
     def __init__(self, *, name: str | None = None):
         self.name = name
+
+    @classmethod
+    def from_model(cls, *, name: str | None = None, **keys) -> "Sensor":
+        """This sensor from the keys of a model file's ``[[sensor]]`` table.
+
+        The model file has checked the keys against :attr:`model_keys` (names and types); the
+        values are passed on as keyword arguments of the constructor, which validates them.
+        """
+        return cls(**keys, name=name)
 
     # -- what every model defines -----------------------------------------------------
     @property

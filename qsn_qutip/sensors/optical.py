@@ -45,6 +45,8 @@ class OpticalMode(Sensor):
     """
 
     kind = "mode"
+    model_keys = {"cutoff": int, "generator": str, "photons": int}
+    model_required = ("cutoff",)
 
     def __init__(self, cutoff: int, generator: str | None = "linear", *,
                  photons: int | None = None, name: str | None = None):
@@ -57,6 +59,14 @@ class OpticalMode(Sensor):
         if self.photons > self.cutoff:
             raise QSNError(f"photons = {self.photons} needs cutoff >= {self.photons}, "
                            f"got cutoff = {self.cutoff}")
+
+    @classmethod
+    def from_model(cls, *, name: str | None = None, generator: str = "linear",
+                   **keys) -> "OpticalMode":
+        """A mode from a model file, where a reference mode says ``generator = "none"``."""
+        if generator not in ("linear", "kerr", "none"):
+            raise QSNError(f'generator must be "linear", "kerr" or "none", got {generator!r}')
+        return cls(**keys, generator=None if generator == "none" else generator, name=name)
 
     @property
     def dims(self) -> list[int]:

@@ -43,6 +43,8 @@ class QubitEnsemble(Sensor):
     """
 
     kind = "qubits"
+    model_keys = {"n": int, "basis": str}
+    model_required = ("n",)
 
     def __init__(self, n: int, basis: str = "dicke", *, name: str | None = None):
         super().__init__(name=name)
