@@ -189,7 +189,25 @@ BAD = {
     "noise-loss-above-one": (GOOD + "[noise]\nloss = 1.5\n", "transmission"),
     "both-tasks": (GOOD.replace("function = [1, 1]", "function = [1, 1]\nweights = [1, 1]"),
                    "not both"),
+    "unknown-generator": (GOOD.replace("cutoff = 2", 'cutoff = 2\ngenerator = "cubic"'),
+                          r'sensor\[1\].*generator must be "linear", "kerr" or "none"'),
+    "atom-spin-and-levels": (GOOD.replace('kind = "mode"\ncutoff = 2',
+                                          'kind = "atom"\nspin = 1\nlevels = [0, 1]'),
+                             r"sensor\[1\].*exactly one of levels"),
+    "zero-weights": (GOOD.replace("function = [1, 1]", "weights = [0, 0]"),
+                     "task.weights must be non-negative and not all zero"),
 }
+
+
+def test_every_sensor_kind_declares_its_model_keys():
+    """A sensor kind a model file can name lists its keys with types modelfile can check."""
+    from qsn_qutip.modelfile import SENSOR_KEYS
+    from qsn_qutip.sensors import KINDS
+    assert set(SENSOR_KEYS) == set(KINDS)
+    for kind, cls in KINDS.items():
+        assert cls.kind == kind and cls.model_keys
+        assert set(cls.model_required) <= set(cls.model_keys)
+        assert set(cls.model_keys.values()) <= {int, float, str, list}
 
 
 @pytest.mark.parametrize("name", list(BAD))
