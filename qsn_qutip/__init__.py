@@ -2,27 +2,98 @@
 
 Sensors (qubit ensembles, optical modes, multi-level atoms) form a :class:`Network`; probe
 states come from :mod:`qsn_qutip.states`; :func:`qfim` and the bounds in
-:mod:`qsn_qutip.bounds` say how well the network estimates its parameters, or a linear
+:mod:`qsn_qutip.estimation` say how well the network estimates its parameters, or a linear
 function of them, following Proctor, Knott and Dunningham, "Multiparameter estimation in
-networked quantum sensors".
+networked quantum sensors".  :func:`compare` weighs entangled against separable probes;
+:class:`NoiseModel` / :func:`apply_noise`, :func:`cfim` / :func:`holevo_bound` and
+:func:`simulate_task` add noise, measurements and simulated experiments.
+
+The public names are imported on first use (PEP 562), so ``import qsn_qutip`` (and the
+``qsn`` command's ``--help``) does not pay for QuTiP until a name that needs it is touched;
+``from qsn_qutip import X``, ``dir(qsn_qutip)`` and ``qsn_qutip.<submodule>`` work as usual.
+
+>>> import qsn_qutip
+>>> qsn_qutip.QubitEnsemble(4).dims
+[5]
 """
 
-from .errors import QSNError
-from .estimation.bounds import (best_separable_allocation, function_bound, ghz_bound, qcrb,
-                                separable_bound)
-from .estimation.qfim import qfim, qfim_from_derivatives
-from .network import Network
-from .operators import LocalOperator
-from .options import tolerances
-from .sensors import MultiLevelAtom, OpticalMode, QubitEnsemble, Sensor
-from . import states
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "QSNError", "tolerances",
-    "Sensor", "QubitEnsemble", "OpticalMode", "MultiLevelAtom", "Network", "LocalOperator",
-    "qfim", "qfim_from_derivatives",
-    "qcrb", "function_bound", "best_separable_allocation", "separable_bound", "ghz_bound",
+    # errors and options
+    "QSNError", "tolerances", "Tolerances",
+    # sensors, networks, generators
+    "Sensor", "QubitEnsemble", "OpticalMode", "MultiLevelAtom", "Ancilla", "Network",
+    "LocalOperator",
+    # the estimation engine
+    "qfim", "qfim_from_derivatives", "qcrb", "function_bound", "best_separable_allocation",
+    "separable_bound", "ghz_bound",
+    # the theorems' constructions
+    "separable_counterpart", "ancilla_counterpart",
+    # noise
+    "NoiseModel", "apply_noise", "noisy_qfim", "optimal_interrogation_time",
+    # measurements
+    "POVM", "cfim", "holevo_bound", "local_readout", "parity", "simulate",
+    # probes, comparisons, simulated experiments, model files
+    "Task", "build_probe", "compare", "Comparison", "simulate_task", "Model", "load_model",
+    # the probe-state library
     "states",
 ]
+
+#: the module (relative to this package) that defines each public name; ``states`` is a module
+_SOURCES: dict[str, tuple[str, ...]] = {
+    ".errors": ("QSNError",),
+    ".options": ("tolerances", "Tolerances"),
+    ".sensors": ("Sensor", "QubitEnsemble", "OpticalMode", "MultiLevelAtom", "Ancilla"),
+    ".network": ("Network",),
+    ".operators": ("LocalOperator",),
+    ".estimation": ("qfim", "qfim_from_derivatives", "qcrb", "function_bound",
+                    "best_separable_allocation", "separable_bound", "ghz_bound"),
+    ".theorems": ("separable_counterpart", "ancilla_counterpart"),
+    ".noise": ("NoiseModel", "apply_noise", "noisy_qfim", "optimal_interrogation_time"),
+    ".measurement": ("POVM", "cfim", "holevo_bound", "local_readout", "parity", "simulate"),
+    ".probes": ("Task", "build_probe"),
+    ".report": ("compare", "Comparison"),
+    ".experiment": ("simulate_task",),
+    ".modelfile": ("Model", "load_model"),
+}
+_EXPORTS = {name: module for module, names in _SOURCES.items() for name in names}
+
+if TYPE_CHECKING:                  # what static tools and IDEs see; nothing is imported at run time
+    from . import states
+    from .errors import QSNError
+    from .estimation import (best_separable_allocation, function_bound, ghz_bound, qcrb, qfim,
+                             qfim_from_derivatives)
+    from .experiment import simulate_task
+    from .measurement import POVM, cfim, holevo_bound, local_readout, parity, simulate
+    from .modelfile import Model, load_model
+    from .network import Network
+    from .noise import NoiseModel, apply_noise, noisy_qfim, optimal_interrogation_time
+    from .operators import LocalOperator
+    from .options import Tolerances, tolerances
+    from .probes import Task, build_probe
+    from .report import Comparison, compare
+    from .sensors import Ancilla, MultiLevelAtom, OpticalMode, QubitEnsemble, Sensor
+    from .theorems import ancilla_counterpart, separable_counterpart
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name (or a submodule) the first time it is asked for (PEP 562)."""
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    elif not name.startswith("__") and importlib.util.find_spec(f"{__name__}.{name}"):
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value        # later look-ups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

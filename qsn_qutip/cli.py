@@ -30,16 +30,17 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .errors import QSNError
-from .modelfile import Model, load_model
-from .network import Network
-from .report import compare
-from .sensors import QubitEnsemble
+
+if TYPE_CHECKING:
+    from .modelfile import Model
 
 __all__ = ["main"]
+
+# Everything that needs QuTiP (the model files, the physics, matplotlib) is imported inside the
+# command that uses it: ``qsn --help``, ``qsn <command> --help`` and usage errors stay instant.
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,7 +51,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _model(path: str) -> Model:
+    from .modelfile import load_model
     return load_model(path)
+
+
+def _json(document: dict) -> str:
+    """One strict JSON document (numpy values made plain, non-finite numbers null)."""
+    from ._io import json_ready
+    return json.dumps(json_ready(document), indent=2, allow_nan=False)
 
 
 def _checked_output(path: str | None, formats=("png", "pdf", "svg")) -> Path | None:
@@ -79,12 +87,11 @@ def _run(args: argparse.Namespace) -> int:
     result = _compared(model)
     if plot_path is not None:
         from .figures import comparison
-        from .figures._common import save_figure
+        from .figures.output import save_figure
         fig, _ = comparison.plot(result, title=model.name)
         save_figure(fig, plot_path)
     if args.json:
-        document = {"model": model.name, **result.to_dict()}
-        print(json.dumps(document, indent=2, allow_nan=False))
+        print(_json({"model": model.name, **result.to_dict()}))
     else:
         print(f"{model.name}" + (f": {model.description}" if model.description else ""))
         print(result)
@@ -104,7 +111,7 @@ def _draw(args: argparse.Namespace) -> int:
     out = _checked_output(args.output) or Path(Path(args.model).stem + "_network.png")
     model = _model(args.model)
     from .figures import network as network_figure
-    from .figures._common import save_figure
+    from .figures.output import save_figure
     fig, _ = network_figure.draw(model.network)
     save_figure(fig, out)
     print(f"network of {model.name}: {out}")
@@ -112,6 +119,11 @@ def _draw(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .network import Network
+    from .report import compare
+    from .sensors import QubitEnsemble
     n = args.n
     network = Network([QubitEnsemble(n, name="left"), QubitEnsemble(n, name="right")])
     v = np.array([-1.0, 1.0]) / np.sqrt(2)
@@ -129,22 +141,22 @@ def _figures(args: argparse.Namespace) -> int:
 
 
 def _simulated_probe(model: Model, name: str | None):
-    """The probe ``qsn simulate`` runs: ``name`` (a probe of the model or a built-in), or the
-    model's first probe state (``time-shared`` is a reference strategy, not a state)."""
-    from .experiment import PARITY_PROBES
-    labels = [p if isinstance(p, str) else p[0] for p in model.probes]
+    """The probe ``qsn simulate`` runs: ``name`` (a probe of the model or a built-in state),
+    or the model's first probe state (a reference strategy such as ``time-shared`` is not a
+    state)."""
+    from .probes import REFERENCES, STATE_PROBES, did_you_mean, probe_name
+    labels = [probe_name(p) for p in model.probes]
     if name is None:
         for label, probe in zip(labels, model.probes):
-            if label != "time-shared":
+            if label not in REFERENCES:
                 return probe
         raise QSNError(f"{model.source}: the model lists no probe state to simulate")
     if name in labels:
         return model.probes[labels.index(name)]
-    builtin = (*PARITY_PROBES, "local-ghz", "product", "optimal-separable")
-    if name in builtin:
+    if name in STATE_PROBES:
         return name
-    raise QSNError(f"unknown probe {name!r}; this model's probes are {labels}, built-in probes "
-                   f"{list(builtin)}")
+    raise QSNError(f"unknown probe {name!r}{did_you_mean(name, [*labels, *STATE_PROBES])}; "
+                   f"this model's probes are {labels}, built-in probes {list(STATE_PROBES)}")
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -160,7 +172,7 @@ def _simulate(args: argparse.Namespace) -> int:
     except QSNError as err:
         raise QSNError(f"{model.source}: {err}") from None
     if args.json:
-        print(json.dumps({"model": model.name, **result.to_dict()}, indent=2, allow_nan=False))
+        print(_json({"model": model.name, **result.to_dict()}))
     else:
         print(f"{model.name}" + (f": {model.description}" if model.description else ""))
         print(result)
@@ -170,8 +182,9 @@ def _simulate(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     import functools
 
-    from .modelfile import model_from_dict, model_point, parse_vary, read_toml, varied
-    from .sweep import sweep
+    from .modelfile import model_from_dict, read_toml
+    from .probes import probe_name
+    from .sweep import model_point, parse_vary, sweep, varied
 
     plot_path = _checked_output(args.plot)
     csv_path = _checked_output(args.out, formats=("csv",))
@@ -184,12 +197,12 @@ def _sweep(args: argparse.Namespace) -> int:
                    backend=args.backend, scheduler=args.scheduler,
                    progress_bar=args.progress or False, checkpoint=args.checkpoint,
                    workers=args.workers)
-    probes = [p if isinstance(p, str) else p[0] for p in model.probes]
+    probes = [probe_name(p) for p in model.probes]
     if csv_path is not None:
         result.to_csv(csv_path)
     if plot_path is not None:
         from .figures import sweep_plot
-        from .figures._common import save_figure
+        from .figures.output import save_figure
         fig, _ = sweep_plot.plot(result, probes, title=model.name)
         save_figure(fig, plot_path)
     columns = [c for c in result.columns if c != "error"]

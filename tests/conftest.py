@@ -1,15 +1,22 @@
-"""Shared fixtures: reference computations that do not use :mod:`qsn_qutip.fisher`.
+"""Shared fixtures: reference computations that do not use :mod:`qsn_qutip.estimation`, and
+the ``qsn`` command run in-process.
 
 ``reference`` bundles dense NumPy/SciPy implementations of the QFIM (covariance formula for
 kets, all-pairs SLD sum and the Lyapunov-equation SLD for density matrices), central finite
 differences, and the Dicke-to-full-basis isometry, so every number the package produces can be
-checked against an independent computation.
+checked against an independent computation.  ``run_qsn`` runs ``qsn ARGS...`` through
+:func:`qsn_qutip.cli.main` in this process (no interpreter start-up, no second QuTiP import)
+and returns its exit code and what it printed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
+import os
 import types
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -118,3 +125,39 @@ def reference():
         dicke_isometry=dicke_isometry,
         assert_psd=assert_psd,
     )
+
+
+class QsnRun(NamedTuple):
+    """What one in-process ``qsn`` run returned and printed (the fields of
+    :class:`subprocess.CompletedProcess` that tests read)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_qsn():
+    """``run_qsn("demo", "--n", 3)`` or ``run_qsn(["demo", "--n", "3"], cwd=tmp_path)``: run
+    the ``qsn`` command in this process and return ``QsnRun(returncode, stdout, stderr)``.
+
+    Arguments may be paths or numbers (they are turned into strings); ``cwd`` is the working
+    directory during the run (default: the test's).  ``--help`` (argparse's ``SystemExit``)
+    gives its exit code; any other exception propagates, since the console script would print
+    it as a traceback.
+    """
+    from qsn_qutip.cli import main
+
+    def run(*args, cwd=None) -> QsnRun:
+        if len(args) == 1 and isinstance(args[0], (list, tuple)):
+            args = tuple(args[0])
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.chdir(cwd or os.getcwd()), contextlib.redirect_stdout(out), \
+                contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else (stop.code is not None)
+        return QsnRun(int(code), out.getvalue(), err.getvalue())
+
+    return run

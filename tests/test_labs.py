@@ -14,6 +14,7 @@ def test_the_labs_are_there():
     assert len(LABS) >= 3
 
 
+@pytest.mark.slow              # a Jupyter kernel per lab: 5-30 s each
 @pytest.mark.parametrize("path", LABS, ids=[p.stem for p in LABS])
 def test_lab_runs_top_to_bottom(path, tmp_path):
     notebook = nbformat.read(path, as_version=4)

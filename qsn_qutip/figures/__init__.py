@@ -8,6 +8,9 @@ Every module in :data:`FIGURES` exposes
   on an Agg canvas (``ax`` is an array of two Axes for the two-panel figures).
 
 :func:`render_all` writes ``<name>.<fmt>`` and ``<name>.csv`` for each (``qsn figures``).
+A new figure is one module here and one line in :data:`FIGURES`; the public helpers it uses
+are :mod:`.style` (rc style, axes, log ticks, colours), :mod:`.output` (atomic image and CSV
+writers) and :mod:`.helpers` (random probes, their QCRB, the theorem figures' scatter).
 
 Examples
 --------
@@ -26,7 +29,7 @@ from types import ModuleType
 from ..errors import QSNError
 from . import gain_map, global_functions, gradient, multiphase, network, theorem1, theorem2
 from . import gradient_noise, saturation
-from ._common import FORMATS, save_figure
+from .output import FORMATS, save_figure
 
 __all__ = ["FIGURES", "render", "render_all"]
 

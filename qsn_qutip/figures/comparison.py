@@ -14,11 +14,13 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter
 
 from ..report import REFERENCES, Comparison
-from ._common import new_axes, styled
+from .style import COLOURS as ROLE_COLOURS
+from .style import new_axes, styled
 
 __all__ = ["plot"]
 
-COLOURS = {"entangled": "tab:red", "separable": "tab:blue", "reference": "tab:gray"}
+#: the colour of each kind of probe (the gallery's, :data:`.style.COLOURS`)
+COLOURS = {kind: ROLE_COLOURS[kind] for kind in ("entangled", "separable", "reference")}
 LABELS = {"entangled": "sensor-entangled", "separable": "sensor-separable",
           "reference": "separable reference (time-shared)"}
 

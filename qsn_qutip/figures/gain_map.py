@@ -21,7 +21,8 @@ from matplotlib.tri import Triangulation
 
 from ..errors import QSNError
 from .._checks import as_positive_int, as_real_vector
-from ._common import new_axes, styled, write_csv
+from .output import write_csv
+from .style import new_axes, styled
 
 __all__ = ["GainMapData", "gain", "compute", "to_csv", "plot"]
 

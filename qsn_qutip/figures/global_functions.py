@@ -30,7 +30,8 @@ from ..estimation.bounds import best_separable_allocation, function_bound, ghz_b
 from ..estimation.qfim import qfim
 from ..network import Network
 from ..sensors import QubitEnsemble
-from ._common import new_axes, styled, write_csv
+from .output import write_csv
+from .style import new_axes, styled
 
 __all__ = ["GlobalFunctionsData", "compute", "to_csv", "plot", "average_vector"]
 

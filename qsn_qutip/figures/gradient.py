@@ -26,16 +26,17 @@ from ..estimation.bounds import function_bound, qcrb
 from ..estimation.qfim import qfim
 from ..network import Network
 from ..sensors import QubitEnsemble
-from ._common import new_axes, styled, write_csv
+from .output import write_csv
+from .style import COLOURS, new_axes, styled
 
 __all__ = ["GradientData", "GRADIENT", "compute", "to_csv", "plot"]
 
 #: :math:`v` of the gradient :math:`\theta = (\phi_2-\phi_1)/\sqrt2`
 GRADIENT = np.array([-1.0, 1.0]) / np.sqrt(2)
 #: the probes, in plotting order: (key, legend label, colour, marker)
-PROBES = (("global", "global GHZ-like (Eq. 1)", "C3", "o"),
-          ("local", "local GHZ at each site", "C0", "s"),
-          ("product", "product state (SQL)", "C2", "^"))
+PROBES = (("global", "global GHZ-like (Eq. 1)", COLOURS["entangled"], "o"),
+          ("local", "local GHZ at each site", COLOURS["separable"], "s"),
+          ("product", "product state (SQL)", COLOURS["product"], "^"))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -55,7 +55,8 @@ from ..estimation.bounds import function_bound
 from ..network import Network
 from ..noise import NoiseModel, apply_noise, noisy_qfim, optimal_interrogation_time
 from ..sensors import QubitEnsemble
-from ._common import new_axes, plain_log_ticks, styled, write_csv
+from .output import write_csv
+from .style import new_axes, plain_log_ticks, styled
 
 __all__ = ["GradientNoiseData", "GRADIENT", "PROBES", "closed_bound", "closed_info",
            "closed_optimal_time", "closed_crossover", "compute", "to_csv", "plot"]

@@ -30,7 +30,9 @@ from .._checks import as_positive_int
 from ..network import Network
 from ..sensors import OpticalMode
 from ..theorems import separable_counterpart
-from ._common import new_axes, plain_log_ticks, probe_qcrb, styled, write_csv
+from .helpers import probe_qcrb
+from .output import write_csv
+from .style import new_axes, plain_log_ticks, styled
 
 __all__ = ["MultiphaseData", "compute", "to_csv", "plot", "humphreys", "MAX_AMPLITUDES"]
 

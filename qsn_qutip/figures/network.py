@@ -19,14 +19,16 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch
 
 from ..network import Network
-from ..sensors import Ancilla, MultiLevelAtom, OpticalMode, QubitEnsemble, Sensor
-from ._common import new_axes, param_label, styled, write_csv
+from ..sensors import MultiLevelAtom, OpticalMode, QubitEnsemble, Sensor
+from .helpers import param_label
+from .output import write_csv
+from .style import KIND_COLOURS, new_axes, styled
 
 __all__ = ["NetworkData", "compute", "to_csv", "plot", "draw", "sensor_label", "summary",
            "default_network"]
 
-#: colour of each sensor kind
-KIND_COLORS = {"qubits": "C0", "mode": "C1", "atom": "C2", "ancilla": "0.7"}
+#: colour of each sensor kind (:data:`.style.KIND_COLOURS`)
+KIND_COLORS = KIND_COLOURS
 #: legend name of each sensor kind
 KIND_NAMES = {"qubits": "qubit ensemble", "mode": "optical mode", "atom": "multi-level atom",
               "ancilla": "local ancilla"}
@@ -78,27 +80,16 @@ def default_network() -> Network:
 
 
 def sensor_label(sensor: Sensor) -> str:
-    """A short description of a sensor's physical model, e.g. ``"qubits n=4"``.
+    """A sensor's name and its physical model (:attr:`Sensor.label`), e.g. ``"left: qubits n=4"``.
 
     Examples
     --------
     >>> sensor_label(QubitEnsemble(4)), sensor_label(OpticalMode(3, generator=None))
     ('qubits n=4', 'reference mode N=3')
+    >>> sensor_label(QubitEnsemble(2, name="left"))
+    'left: qubits n=2'
     """
-    if isinstance(sensor, QubitEnsemble):
-        text = f"qubits n={sensor.n}"
-    elif isinstance(sensor, OpticalMode):
-        prefix = {"linear": "optical mode", "kerr": "Kerr mode", None: "reference mode"}
-        text = f"{prefix[sensor.generator]} N={sensor.photons}"
-    elif isinstance(sensor, MultiLevelAtom):
-        count = "atom" if sensor.atoms == 1 else f"{sensor.atoms} atoms"
-        text = (f"{count} j={sensor.spin:g} ({sensor.axes})" if sensor.spin is not None
-                else f"{count}, {sensor.level_count} levels")
-    elif isinstance(sensor, Ancilla):
-        text = "ancilla"
-    else:
-        text = sensor.kind
-    return f"{sensor.name}: {text}" if sensor.name else text
+    return f"{sensor.name}: {sensor.label}" if sensor.name else sensor.label
 
 
 def summary(network: Network) -> str:
@@ -139,14 +130,14 @@ def compute(network: Network | None = None, entangled: bool = True) -> NetworkDa
     x, y = _layout(len(sensors))
     links, kinds, owners = [], [], {}
     for b, sensor in enumerate(sensors):
-        if isinstance(sensor, Ancilla):       # joined to the sensor it copies
-            own = [a for a in range(b) if sensors[a] is sensor.sensor]
+        if sensor.copies is not None:        # an ancilla: joined to the sensor it copies
+            own = [a for a in range(b) if sensors[a] is sensor.copies]
             if own or b > 0:
                 owners[b] = own[-1] if own else b - 1
                 links.append((owners[b], b))
                 kinds.append("ancilla")
     if entangled:
-        real = [k for k, s in enumerate(sensors) if not isinstance(s, Ancilla)]
+        real = [k for k, s in enumerate(sensors) if s.copies is None]
         for a, b in itertools.combinations(real, 2):
             links.append((a, b))
             kinds.append("entangled")

@@ -35,7 +35,8 @@ from .._checks import as_positive_int
 from ..measurement import local_readout, parity, simulate
 from ..network import Network
 from ..sensors import QubitEnsemble
-from ._common import new_axes, plain_log_ticks, styled, write_csv
+from .output import write_csv
+from .style import new_axes, plain_log_ticks, styled
 
 __all__ = ["SaturationData", "GRADIENT", "PROBES", "compute", "to_csv", "plot"]
 

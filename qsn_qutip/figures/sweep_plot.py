@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..sweep import SweepResult
-from ._common import new_axes, styled
+from .style import new_axes, styled
 
 __all__ = ["plot"]
 

@@ -18,7 +18,9 @@ from matplotlib.figure import Figure
 from ..network import Network
 from ..sensors import MultiLevelAtom, OpticalMode, QubitEnsemble
 from ..theorems import separable_counterpart
-from ._common import diagonal_scatter, new_axes, probe_qcrb, random_probes, styled, write_csv
+from .helpers import diagonal_scatter, probe_qcrb, random_probes
+from .output import write_csv
+from .style import new_axes, styled
 from .network import summary
 
 __all__ = ["Theorem1Data", "compute", "to_csv", "plot", "default_network"]

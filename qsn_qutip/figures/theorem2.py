@@ -24,7 +24,9 @@ from ..measurement import holevo_bound
 from ..network import Network
 from ..sensors import Ancilla, MultiLevelAtom
 from ..theorems import ancilla_counterpart
-from ._common import diagonal_scatter, new_axes, probe_qcrb, random_probes, styled, write_csv
+from .helpers import diagonal_scatter, probe_qcrb, random_probes
+from .output import write_csv
+from .style import new_axes, styled
 from .network import summary
 
 __all__ = ["Theorem2Data", "compute", "to_csv", "plot", "default_network"]

@@ -51,6 +51,11 @@ class Ancilla(Sensor):
     def kappa(self) -> None:
         return None
 
+    @property
+    def copies(self) -> Sensor:
+        """The sensor whose space this ancilla copies."""
+        return self.sensor
+
     def with_particles(self, n: int) -> "Ancilla":
         return Ancilla(self.sensor.with_particles(n), name=self.name)
 

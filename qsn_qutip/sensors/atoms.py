@@ -113,6 +113,13 @@ class MultiLevelAtom(Sensor):
             return float(self.levels.max() - self.levels.min())
         return 2.0 * self.spin
 
+    @property
+    def label(self) -> str:
+        """``"atom j=1 (xyz)"``, ``"3 atoms j=0.5 (z)"`` or ``"atom, 3 levels"``."""
+        count = "atom" if self.atoms == 1 else f"{self.atoms} atoms"
+        return (f"{count} j={self.spin:g} ({self.axes})" if self.spin is not None
+                else f"{count}, {self.level_count} levels")
+
     def with_particles(self, n: int) -> "MultiLevelAtom":
         if self.levels is not None:
             return MultiLevelAtom(self.levels, atoms=n, name=self.name)

@@ -100,6 +100,18 @@ class Sensor(abc.ABC):
         """Number of parameters this sensor carries."""
         return len(self.generators)
 
+    @property
+    def label(self) -> str:
+        """A short description of the physical model for figures and tables, e.g.
+        ``"qubits n=4"`` (without the sensor's name); by default :attr:`kind`."""
+        return self.kind
+
+    @property
+    def copies(self) -> "Sensor | None":
+        """The sensor this one is a parameter-free local copy of (an ancilla, Theorem 2), or
+        None for a sensor of its own."""
+        return None
+
     @cached_property
     def commuting(self) -> bool:
         """True when the local generators commute pairwise (Theorem 1 applies)."""

@@ -89,6 +89,12 @@ class OpticalMode(Sensor):
     def kappa(self) -> float | None:
         return 1.0 if self.generator == "linear" else None
 
+    @property
+    def label(self) -> str:
+        """``"optical mode N=3"``, ``"Kerr mode N=3"`` or ``"reference mode N=3"`` (N: photons)."""
+        prefix = {"linear": "optical mode", "kerr": "Kerr mode", None: "reference mode"}
+        return f"{prefix[self.generator]} N={self.photons}"
+
     def with_particles(self, n: int) -> "OpticalMode":
         n = as_positive_int(n, "n")
         return OpticalMode(max(self.cutoff, n), self.generator, photons=n, name=self.name)

@@ -79,6 +79,11 @@ class QubitEnsemble(Sensor):
     def kappa(self) -> float:
         return 1.0
 
+    @property
+    def label(self) -> str:
+        """``"qubits n=4"``."""
+        return f"qubits n={self.n}"
+
     def with_particles(self, n: int) -> "QubitEnsemble":
         return QubitEnsemble(n, self.basis, name=self.name)
 

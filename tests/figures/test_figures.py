@@ -1,23 +1,23 @@
 """The figure gallery: each ``compute`` on small inputs against the paper's closed forms, the
-plots, the atomic writers, ``render_all`` and ``qsn figures``."""
+plots, the atomic writers, ``render_all``, sensor labels and ``qsn figures`` (in-process)."""
 
 from __future__ import annotations
 
 import csv
 import os
 import stat
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from qsn_qutip import MultiLevelAtom, Network, OpticalMode, QSNError, QubitEnsemble
+from qsn_qutip import Ancilla, MultiLevelAtom, Network, OpticalMode, QSNError, QubitEnsemble
 from qsn_qutip.figures import FIGURES, render_all
 from qsn_qutip.figures import (gain_map, gradient, gradient_noise, multiphase, network,
                                theorem1, theorem2)
-from qsn_qutip.figures._common import new_axes, param_label, write_csv
+from qsn_qutip.figures.helpers import param_label
+from qsn_qutip.figures.output import write_csv
+from qsn_qutip.figures.style import new_axes
 from qsn_qutip.noise import dephasing_crossover
 
 #: small, fast inputs for every figure's compute
@@ -287,22 +287,40 @@ def test_render_all_rejects_unknown_names_before_writing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-# -- the command line ---------------------------------------------------------------------------
-def qsn(*args):
-    return subprocess.run([sys.executable, "-m", "qsn_qutip", *map(str, args)],
-                          capture_output=True, text=True, timeout=120)
+# -- sensor labels ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("sensor,label", [
+    (QubitEnsemble(4), "qubits n=4"),
+    (QubitEnsemble(3, basis="full", name="left"), "left: qubits n=3"),
+    (OpticalMode(3), "optical mode N=3"),
+    (OpticalMode(4, "kerr", photons=2), "Kerr mode N=2"),
+    (OpticalMode(3, generator=None), "reference mode N=3"),
+    (MultiLevelAtom(spin=1, axes="xyz"), "atom j=1 (xyz)"),
+    (MultiLevelAtom(spin=0.5, atoms=3), "3 atoms j=0.5 (z)"),
+    (MultiLevelAtom(levels=[-1, 0, 1]), "atom, 3 levels"),
+    (Ancilla(QubitEnsemble(2)), "ancilla"),
+], ids=lambda x: x if isinstance(x, str) else type(x).__name__)
+def test_sensor_label_is_the_sensors_own(sensor, label):
+    assert network.sensor_label(sensor) == label
+    assert label.endswith(sensor.label)
 
 
-def test_cli_figures_only_gradient(tmp_path):
-    result = qsn("figures", "--only", "gradient", "--out", tmp_path, "--format", "svg")
+def test_ancillas_know_their_sensor():
+    doubled = Network([QubitEnsemble(2), OpticalMode(2)]).with_ancillas()
+    real = [s for s in doubled.sensors if s.copies is None]
+    assert [s.copies for s in doubled.sensors if s.copies is not None] == real
+
+
+# -- the command line (in-process: run_qsn calls qsn_qutip.cli.main) ------------------------------
+def test_cli_figures_only_gradient(tmp_path, run_qsn):
+    result = run_qsn("figures", "--only", "gradient", "--out", tmp_path, "--format", "svg")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gradient.csv", "gradient.svg"]
     assert result.stdout.split() == [str(tmp_path / "gradient.svg"),
                                      str(tmp_path / "gradient.csv")]
 
 
-def test_cli_figures_unknown_name_is_one_line_exit_2(tmp_path):
-    result = qsn("figures", "--only", "nope", "--out", tmp_path / "out")
+def test_cli_figures_unknown_name_is_one_line_exit_2(tmp_path, run_qsn):
+    result = run_qsn("figures", "--only", "nope", "--out", tmp_path / "out")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr
