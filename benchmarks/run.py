@@ -84,8 +84,8 @@ import scipy.linalg
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from qsn_qutip import MultiLevelAtom, Network, QubitEnsemble, qfim, states
-fisher = importlib.import_module("qsn_qutip.estimation.qfim")
 from qsn_qutip._io import atomic_path
+from qsn_qutip.estimation.mixed import checked_density_matrix, low_rank_support
 from qsn_qutip.options import tolerances
 
 HERE = Path(__file__).resolve().parent
@@ -689,19 +689,15 @@ def noise_section(cfg: Config, res: Results) -> dict:
 # 5. low rank: qfim, a partial eigendecomposition, and qfim through the full eigendecomposition
 # ----------------------------------------------------------------------------------------
 def eigh_path_qfim(state: qutip.Qobj, gens) -> float:
-    """``qfim`` through the full eigendecomposition (the low-rank sketch switched off): the
-    path every density matrix took before ``fisher._support_by_sketch``."""
-    saved = fisher._SKETCH_MIN_SIZE
-    fisher._SKETCH_MIN_SIZE = 10 ** 9
-    try:
+    """``qfim`` through the full eigendecomposition: the low-rank search switched off with
+    its public switch ``tolerances.sketch_min_size``."""
+    with tolerances(sketch_min_size=10 ** 9):
         return qfim(state, gens)
-    finally:
-        fisher._SKETCH_MIN_SIZE = saved
 
 
 def sketch(state: qutip.Qobj):
     """The library's certified support search on ``state`` (None when it falls back)."""
-    return fisher._support_by_sketch(fisher._checked(state.full()))
+    return low_rank_support(checked_density_matrix(state.full()))
 
 
 def partial_eigh(rho: np.ndarray):

@@ -15,19 +15,25 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from collections.abc import Sequence
 
 import numpy as np
 import qutip
 import scipy.linalg
+import scipy.sparse
 
 from ._checks import as_real_vector, check_operator
-from ._linalg import as_sparse, diagonal_of
+from ._linalg import diagonal_of, matrix_of, split_identity
 from .errors import QSNError
 from .options import tolerances
 
-__all__ = ["LocalOperator", "Generator", "check_generators", "commute", "effective_generators",
-           "operator_of", "apply_generator"]
+__all__ = ["LocalOperator", "Generator", "LocalForm", "local_form", "check_generators",
+           "checked_forms", "commute", "effective_generators", "operator_of", "apply_generator"]
+
+#: an operator on a factor of at most this size (or with at least 1/8 of its entries
+#: non-zero) is applied as a dense matrix (BLAS), a larger sparse one through its non-zeros
+_DENSE_UP_TO = 64
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -66,21 +72,120 @@ class LocalOperator:
 
     def apply(self, x: np.ndarray) -> np.ndarray:
         """:math:`H X` for the columns of ``x`` (shape ``(D, m)``), factor by factor."""
-        shape = self.shape
-        pre, size = int(np.prod(shape[:self.site])), shape[self.site]
-        post = int(np.prod(shape[self.site + 1:]))
-        m = x.shape[1]
-        blocks = x.reshape(pre, size, post * m)
-        diag = diagonal_of(self.op)
-        if diag is not None:
-            return (blocks * diag[None, :, None]).reshape(x.shape)
-        mat = as_sparse(self.op)
-        moved = np.moveaxis(blocks, 1, 0).reshape(size, pre * post * m)
-        out = np.asarray(mat @ moved).reshape(size, pre, post * m)
-        return np.moveaxis(out, 0, 1).reshape(x.shape)
+        return local_form(self, self.dims).apply(x)
 
 
 Generator = qutip.Qobj | LocalOperator
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class LocalForm:
+    r"""A generator written as :math:`H = 1_{pre}\otimes h\otimes 1_{post}`, with h on the run
+    ``lo:hi`` of the QuTiP dims (the shortest run it acts on), found by :func:`local_form`.
+
+    Attributes
+    ----------
+    lo, hi : int
+        The QuTiP dims ``dims[lo:hi]`` that h acts on.
+    pre, size, post : int
+        Dimensions of the factors before, of h, and after.
+    matrix : numpy.ndarray or scipy.sparse.csr_matrix
+        h (dense when small or dense enough, else CSR).
+    diagonal : numpy.ndarray or None
+        The real diagonal of h when h is diagonal.
+    """
+
+    lo: int
+    hi: int
+    pre: int
+    size: int
+    post: int
+    matrix: np.ndarray | scipy.sparse.csr_matrix
+    diagonal: np.ndarray | None
+
+    @property
+    def dimension(self) -> int:
+        """Dimension D of the whole space."""
+        return self.pre * self.size * self.post
+
+    def full_diagonal(self) -> np.ndarray:
+        """The diagonal of H on the whole space (a diagonal h only)."""
+        return np.broadcast_to(self.diagonal[None, :, None],
+                               (self.pre, self.size, self.post)).reshape(-1)
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        r""":math:`H X` for the columns of ``x`` (shape ``(D, m)``), on the factor alone.
+
+        A diagonal h scales, a dense h is one BLAS product (batched over the factors before
+        it), a sparse h goes through its non-zeros.
+        """
+        m = x.shape[1]
+        inner = self.post * m
+        blocks = x.reshape(self.pre, self.size, inner)
+        if self.diagonal is not None:
+            return (blocks * self.diagonal[None, :, None]).reshape(x.shape)
+        h = self.matrix
+        if isinstance(h, np.ndarray):
+            if self.pre == 1:
+                return (h @ blocks[0]).reshape(x.shape)
+            if inner == 1:
+                return (blocks[:, :, 0] @ h.T).reshape(x.shape)
+            return np.matmul(h, blocks).reshape(x.shape)
+        moved = np.moveaxis(blocks, 1, 0).reshape(self.size, self.pre * inner)
+        out = np.asarray(h @ moved).reshape(self.size, self.pre, inner)
+        return np.moveaxis(out, 0, 1).reshape(x.shape)
+
+
+def _narrowed(mat, dims: Sequence[int]) -> tuple[int, int, object]:
+    """(lo, hi, h): the shortest run ``dims[lo:hi]`` with ``mat`` = 1 (x) h (x) 1."""
+    lo, hi = 0, len(dims)
+    while hi - lo > 1:
+        h = split_identity(mat, int(dims[hi - 1]), trailing=True)
+        if h is None:
+            break
+        mat, hi = h, hi - 1
+    while hi - lo > 1:
+        h = split_identity(mat, int(dims[lo]), trailing=False)
+        if h is None:
+            break
+        mat, lo = h, lo + 1
+    return lo, hi, mat
+
+
+def local_form(gen: Generator, dims: Sequence[int]) -> LocalForm:
+    r"""The generator ``gen`` on a space with ket ``dims`` as :math:`1\otimes h\otimes 1`.
+
+    The structure is found whatever the storage: a :class:`LocalOperator` starts from its
+    factor, a ``Qobj`` from the whole space (dense data is inspected in place, sparse data
+    through its non-zeros), and identity factors are split off at both ends exactly (no
+    tolerance), so a dense ``qutip.tensor(sigmaz(), qeye(2)).to("dense")`` is recognised
+    as a diagonal operator on the first qubit.
+
+    Examples
+    --------
+    >>> import qutip
+    >>> form = local_form(qutip.tensor(qutip.qeye(3), qutip.sigmax(), qutip.qeye(2)).to("dense"),
+    ...                   [3, 2, 2])
+    >>> (form.lo, form.hi, form.pre, form.size, form.post, form.diagonal is None)
+    (1, 2, 3, 2, 2, True)
+    """
+    dims = [int(d) for d in dims]
+    if isinstance(gen, LocalOperator):
+        offset = sum(len(f) for f in gen.factor_dims[:gen.site])
+        op_dims = list(gen.factor_dims[gen.site])
+        op = gen.op
+    else:
+        offset, op_dims, op = 0, dims, gen
+    lo, hi, h = _narrowed(matrix_of(op), op_dims)
+    lo, hi = lo + offset, hi + offset
+    size = math.prod(dims[lo:hi])
+    diagonal = diagonal_of(h)
+    if diagonal is None and not isinstance(h, np.ndarray) and (
+            size <= _DENSE_UP_TO or 8 * h.nnz >= size * size):
+        h = h.toarray()
+    elif isinstance(h, np.ndarray) and size <= _DENSE_UP_TO:
+        h = np.ascontiguousarray(h)
+    return LocalForm(lo, hi, math.prod(dims[:lo]), size, math.prod(dims[hi:]), h, diagonal)
 
 
 def check_generators(generators, dims: list[int]) -> list[Generator]:
@@ -89,10 +194,43 @@ def check_generators(generators, dims: list[int]) -> list[Generator]:
     Every :class:`LocalOperator` must split the space into the same factors.  Returns the
     generators as a list; raises :class:`~qsn_qutip.QSNError` naming ``generators[k]``.
     """
+    return checked_forms(generators, dims)[0]
+
+
+def _checked_form(gen, name: str, dims: list[int]) -> LocalForm:
+    r"""The local form of one generator, validated: type and dims on the operator, finite
+    and Hermitian on its factor h (the same test as on :math:`1\otimes h\otimes 1`, whose
+    entries are those of h, at a fraction of the cost)."""
+    op, op_dims = (gen.op, list(gen.factor_dims[gen.site])) if isinstance(
+        gen, LocalOperator) else (gen, dims)
+    if not isinstance(op, qutip.Qobj) or not op.isoper or list(op.dims[0]) != op_dims:
+        check_operator(op, name, dims=op_dims)          # raises the message
+    form = local_form(gen, dims)
+    if form.size == op.shape[0]:        # nothing split off: the operator itself
+        check_operator(op, name)
+        return form
+    h = form.matrix
+    if form.diagonal is not None:       # its stored diagonal (imaginary parts too) alone
+        h = scipy.sparse.diags(np.diagonal(h) if isinstance(h, np.ndarray) else h.diagonal())
+    check_operator(qutip.Qobj(h, dims=[dims[form.lo:form.hi]] * 2), name)
+    return form
+
+
+def checked_forms(generators, dims: list[int]) -> tuple[list[Generator], list[LocalForm]]:
+    """:func:`check_generators`, and the :func:`local_form` of every generator found on the way.
+
+    Examples
+    --------
+    >>> import qutip
+    >>> gens, forms = checked_forms([qutip.tensor(qutip.sigmaz(), qutip.qeye(2))], [2, 2])
+    >>> forms[0].diagonal, forms[0].post
+    (array([ 1., -1.]), 2)
+    """
     if isinstance(generators, (qutip.Qobj, LocalOperator)) or not isinstance(
             generators, Sequence) or len(generators) == 0:
         raise QSNError("generators must be a non-empty list of Hermitian Qobj or LocalOperator")
-    checked = []
+    dims = [int(d) for d in dims]
+    checked, forms = [], []
     split = None
     for k, gen in enumerate(generators):
         name = f"generators[{k}]"
@@ -105,11 +243,9 @@ def check_generators(generators, dims: list[int]) -> list[Generator]:
                 raise QSNError(f"{name} splits the space into factors {gen.factor_dims}, an "
                                f"earlier LocalOperator into {split}: every LocalOperator must "
                                f"use the same factors (or pass .to_qobj() generators)")
-            check_operator(gen.op, name, dims=list(gen.factor_dims[gen.site]))
-        else:
-            check_operator(gen, name, dims=dims)
+        forms.append(_checked_form(gen, name, dims))
         checked.append(gen)
-    return checked
+    return checked, forms
 
 
 def commute(ops: Sequence[qutip.Qobj]) -> bool:
@@ -167,10 +303,6 @@ def operator_of(gen: Generator) -> qutip.Qobj:
 
 
 def apply_generator(gen: Generator, x: np.ndarray) -> np.ndarray:
-    """:math:`H X` for the columns of ``x``."""
-    if isinstance(gen, LocalOperator):
-        return gen.apply(x)
-    diag = diagonal_of(gen)
-    if diag is not None:
-        return diag[:, None] * x
-    return np.asarray(as_sparse(gen) @ x)
+    """:math:`H X` for the columns of ``x`` (on the factor ``gen`` acts on, see :func:`local_form`)."""
+    dims = gen.dims if isinstance(gen, LocalOperator) else gen.dims[0]
+    return local_form(gen, dims).apply(x)

@@ -43,6 +43,11 @@ class Tolerances:
     degeneracy_rtol : float
         Eigenvalues closer than ``degeneracy_rtol * max(1, |largest|)`` belong to one
         (joint) eigenspace.
+    sketch_min_size : int
+        Density matrices of at least this dimension first try the certified randomized
+        search for a low-rank support before a full eigendecomposition
+        (:func:`qsn_qutip.estimation.mixed.low_rank_support`); a huge value switches the
+        search off (the QFIM is the same to round-off, only the time differs).
     """
 
     atol: float = 1e-10
@@ -53,6 +58,7 @@ class Tolerances:
     tie_rtol: float = 1e-6
     ratio_rtol: float = 1e-9
     degeneracy_rtol: float = 1e-7
+    sketch_min_size: int = 512
 
     @contextlib.contextmanager
     def __call__(self, **changes: float) -> Iterator["Tolerances"]:
@@ -63,7 +69,7 @@ class Tolerances:
                            f"{[f.name for f in dataclasses.fields(self)]}")
         saved = dataclasses.asdict(self)
         for key, value in changes.items():
-            setattr(self, key, float(value))
+            setattr(self, key, type(saved[key])(value))
         try:
             yield self
         finally:

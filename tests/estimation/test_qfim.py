@@ -14,9 +14,9 @@ import qutip
 
 from qsn_qutip import (LocalOperator, MultiLevelAtom, Network, OpticalMode, QSNError,
                        QubitEnsemble, qfim, qfim_from_derivatives, states)
-import importlib
-fisher_module = importlib.import_module("qsn_qutip.estimation.qfim")  # the module (the package exports the function qfim)
+from qsn_qutip.estimation.mixed import checked_density_matrix, low_rank_support
 from qsn_qutip.fisher import effective_generators
+from qsn_qutip.options import tolerances
 from qsn_qutip.sensors import Ancilla
 
 NETWORKS = {
@@ -369,8 +369,7 @@ def _low_rank(dims, rank, seed, tail=0.0):
 
 
 def _full_eigendecomposition_qfim(state, gens, monkeypatch, phi=None):
-    with monkeypatch.context() as patch:
-        patch.setattr(fisher_module, "_SKETCH_MIN_SIZE", 10 ** 9)
+    with tolerances(sketch_min_size=10 ** 9):      # the low-rank search switched off
         return qfim(state, gens, phi=phi)
 
 
@@ -378,8 +377,8 @@ def _full_eigendecomposition_qfim(state, gens, monkeypatch, phi=None):
 def test_low_rank_path_equals_the_full_eigendecomposition(rank, monkeypatch):
     net = Network([QubitEnsemble(5, basis="full"), QubitEnsemble(5, basis="full")])
     state = _low_rank(net.ket_dims, rank, seed=rank)
-    rho = fisher_module._checked(state.full())
-    sketched = fisher_module._support_by_sketch(rho)
+    rho = checked_density_matrix(state.full())
+    sketched = low_rank_support(rho)
     # at D = 1024 the only sketch size is 16 (sizes 16, 64, ... up to D/32): rank >= 16 falls back
     assert (sketched is not None) == (rank < 16)
     F = qfim(state, net.local_generators)
@@ -391,7 +390,7 @@ def test_low_rank_path_with_noncommuting_generators_and_qobj_generators(monkeypa
     net = Network([MultiLevelAtom(spin=1, axes="xyz", atoms=4),
                    MultiLevelAtom(spin=1, axes="z", atoms=2)])          # D = 729
     state = _low_rank(net.ket_dims, 4, seed=9)
-    assert fisher_module._support_by_sketch(fisher_module._checked(state.full())) is not None
+    assert low_rank_support(checked_density_matrix(state.full())) is not None
     for gens in (net.local_generators, net.generators):
         phi = [0.1, 0.2, 0.3, 0.4]
         F = qfim(state, gens, phi=phi)
@@ -402,7 +401,7 @@ def test_low_rank_path_with_noncommuting_generators_and_qobj_generators(monkeypa
 def test_low_rank_path_refuses_a_tail_above_the_cutoff(monkeypatch):
     net = Network([QubitEnsemble(5, basis="full"), QubitEnsemble(4, basis="full")])
     state = _low_rank(net.ket_dims, 2, seed=4, tail=1e-6)       # full rank, tiny tail
-    assert fisher_module._support_by_sketch(fisher_module._checked(state.full())) is None
+    assert low_rank_support(checked_density_matrix(state.full())) is None
     np.testing.assert_allclose(qfim(state, net.local_generators),
                                _full_eigendecomposition_qfim(state, net.local_generators,
                                                              monkeypatch), rtol=1e-12)
