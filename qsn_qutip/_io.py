@@ -1,23 +1,154 @@
-"""Result files: atomic writes (a reader never sees half a file) and JSON-ready values."""
+"""Result files: atomic, durable writes (a reader never sees half a file), output paths checked
+before any work, and JSON-ready values.
+
+Atomic writes (:func:`atomic_path`) go to a temporary file beside the target, named
+``.NAME.PID.XXXXXXXX.tmp``; when the block succeeds the temporary is flushed to the disk
+(:func:`os.fsync`), renamed onto the target (:func:`os.replace`, atomic on POSIX) and the
+directory is synced, so that after a crash or a power cut the target is either the old file or
+the new one, never a mixture or an empty file.  A write killed half-way (``kill -9``) can leave
+its temporary behind: the next write of the same target removes such leftovers.  An
+:class:`OSError` of the write (disk full, no permission, read-only file system) becomes a
+:class:`~qsn_qutip.errors.QSNError` naming the file (the ``OSError`` is its ``__cause__``), and
+the previous file is left as it was.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import os
+import re
 import secrets
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["atomic_path", "json_ready"]
+from .errors import QSNError
+
+__all__ = ["atomic_path", "json_ready", "writable_path", "write_error", "fsync_directory"]
+
+#: when this process started using the package: temporaries older than this, left by a
+#: process that is gone, are stale
+_STARTED = time.time()
+
+
+def write_error(path: str | os.PathLike, err: OSError, doing: str = "cannot write") -> QSNError:
+    """A one-line :class:`QSNError` for an :class:`OSError` met while writing ``path``.
+
+    Examples
+    --------
+    >>> import errno
+    >>> print(write_error("out.csv", OSError(errno.ENOSPC, "No space left on device")))
+    cannot write out.csv: No space left on device (the disk is full)
+    """
+    reason = err.strerror or str(err) or type(err).__name__
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason += " (the disk is full)" if err.errno == errno.ENOSPC else " (over the quota)"
+    return QSNError(f"{doing} {path}: {reason}")
+
+
+def writable_path(path: str | os.PathLike, what: str = "output", *,
+                  in_place: bool = False) -> Path:
+    """Check, before any work, that a file can be written at ``path``; return it as a Path.
+
+    Refused (:class:`QSNError` naming ``what`` and the path): a directory, a missing parent
+    directory, a parent that is not a directory, a place this user cannot write.  With
+    ``in_place=False`` (a file replaced atomically) the directory must be writable; with
+    ``in_place=True`` (a file appended to, like a checkpoint) an existing file must be writable
+    itself, a new one needs a writable directory.  Nothing is created.
+
+    Examples
+    --------
+    >>> writable_path(".", "--out")
+    Traceback (most recent call last):
+    ...
+    qsn_qutip.errors.QSNError: --out: . is a directory, not a file
+    """
+    out = Path(path)
+    parent = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise QSNError(f"{what}: {path} is a directory, not a file")
+    if not parent.exists():
+        raise QSNError(f"{what}: {path}: the directory {parent} does not exist")
+    if not parent.is_dir():
+        raise QSNError(f"{what}: {path}: {parent} is not a directory")
+    if in_place and out.exists():
+        if not os.access(out, os.W_OK):
+            raise QSNError(f"{what}: {path}: no permission to write this file")
+    elif not os.access(parent, os.W_OK | os.X_OK):
+        raise QSNError(f"{what}: {path}: no permission to write in {parent}")
+    return out
+
+
+def fsync_directory(directory: str | os.PathLike) -> None:
+    """Flush a directory's entries (a new or renamed file) to the disk, where the platform
+    allows it (POSIX; file systems that refuse are ignored)."""
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    try:
+        fd = os.open(directory, flags)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:          # e.g. EINVAL: this file system does not sync directories
+        pass
+    finally:
+        os.close(fd)
+
+
+def _temporary_pattern(path: Path) -> re.Pattern:
+    return re.compile(rf"\.{re.escape(path.name)}\.(\d+)\.[0-9a-f]{{8}}\.tmp")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:          # EPERM: it exists, and belongs to someone else
+        return True
+    return True
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove temporaries of ``path`` left by killed writes: only names of the exact pattern
+    of this target, written by another process that no longer runs, and older than this one."""
+    pattern = _temporary_pattern(path)
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if not match or int(match.group(1)) == os.getpid() or _alive(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_file(follow_symlinks=False) and \
+                    entry.stat(follow_symlinks=False).st_mtime < _STARTED:
+                os.unlink(entry.path)
+
+
+def _sync_file(tmp: Path) -> None:
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds.
+
+    The block writes the whole file to the yielded path **and closes it**; then the temporary
+    is synced to the disk (:func:`os.fsync`), renamed onto ``path`` (:func:`os.replace`) and
+    the directory synced.  If the block raises, the temporary is removed and ``path`` is left
+    as it was.  Stale temporaries of ``path`` from killed writes (``.NAME.PID.XXXXXXXX.tmp`` of
+    a process that is gone, older than this one) are removed first.
 
     Parameters
     ----------
@@ -27,20 +158,43 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     Yields
     ------
     pathlib.Path
-        Where to write (not yet created); removed if the block raises.
+        Where to write (not yet created).
+
+    Raises
+    ------
+    QSNError
+        When an :class:`OSError` (disk full, no permission, ...) stops the write, with the
+        ``OSError`` as its ``__cause__``; ``path`` is unchanged.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> with atomic_path(out) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> out.read_text(), [p.name for p in out.parent.iterdir()]
+    ('done', ['a.txt'])
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise write_error(path, err) from err
+    _remove_stale_temporaries(path)
     # not tempfile.mkstemp: its files are private (0600); the writer creates this one with
     # the usual permissions (0666 less the umask)
     tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
         yield Path(tmp)
+        _sync_file(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(err, OSError):
+            raise write_error(path, err) from err
         raise
+    fsync_directory(path.parent)
 
 
 def json_ready(value: Any, *, finite: bool = True) -> Any:

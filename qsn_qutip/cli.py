@@ -181,21 +181,32 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     import functools
+    import hashlib
 
+    from ._io import writable_path
     from .modelfile import model_from_dict, read_toml
     from .probes import probe_name
     from .sweep import model_point, parse_vary, sweep, varied
 
     plot_path = _checked_output(args.plot)
     csv_path = _checked_output(args.out, formats=("csv",))
+    for option, path in (("--plot", plot_path), ("--out", csv_path)):
+        if path is not None:                   # every output place checked before any work
+            writable_path(path, option)
+    if args.checkpoint is not None:
+        writable_path(args.checkpoint, "--checkpoint", in_place=True)
     model = _model(args.model)
-    raw = read_toml(Path(args.model).read_text(encoding="utf-8"), args.model)
+    text = Path(args.model).read_text(encoding="utf-8")
+    raw = read_toml(text, args.model)
     grid = dict(parse_vary(spec) for spec in args.vary)
     first = {key: values[0] for key, values in grid.items()}
     model_from_dict(varied(raw, first, args.model), args.model)  # a bad key fails here
     result = sweep(functools.partial(model_point, raw, args.model), grid,
                    backend=args.backend, scheduler=args.scheduler,
                    progress_bar=args.progress or False, checkpoint=args.checkpoint,
+                   # the model's content decides the numbers: another model (or the same
+                   # file edited) never resumes this checkpoint
+                   fingerprint={"model": hashlib.sha256(text.encode()).hexdigest()},
                    workers=args.workers)
     probes = [probe_name(p) for p in model.probes]
     if csv_path is not None:
