@@ -179,6 +179,25 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_sweep(result, model: Model) -> None:
+    """The sweep table: a line naming the constraint ``best`` is ranked under, one row per
+    point, then why probes are n/a or not ranked (the rows' ``notes``), point by point."""
+    from .probes import RESOURCES
+    stated = sorted({row.get("resources") or model.resources for row in result})
+    print(f"best: the best probe under resources = {' / '.join(stated)}: "
+          + "; ".join(RESOURCES[r] for r in stated) + "; ratio: best / best separable")
+    columns = [c for c in result.columns if c not in ("error", "notes", "resources")]
+    print("  ".join(f"{c:>14}" for c in columns))
+    for row in result:
+        cells = [row.get(c) for c in columns]
+        print("  ".join(f"{c:>14.6g}" if isinstance(c, float) else
+                        f"{'-' if c is None else c!s:>14}" for c in cells))
+    for row in result:
+        if row.get("notes"):
+            point = ", ".join(f"{a}={row[a]}" for a in result.axes)
+            print(f"at {point}: {row['notes']}")
+
+
 def _sweep(args: argparse.Namespace) -> int:
     import functools
     import hashlib
@@ -216,12 +235,7 @@ def _sweep(args: argparse.Namespace) -> int:
         from .figures.output import save_figure
         fig, _ = sweep_plot.plot(result, probes, title=model.name)
         save_figure(fig, plot_path)
-    columns = [c for c in result.columns if c != "error"]
-    print("  ".join(f"{c:>14}" for c in columns))
-    for row in result:
-        cells = [row.get(c) for c in columns]
-        print("  ".join(f"{c:>14.6g}" if isinstance(c, float) else
-                        f"{'-' if c is None else c!s:>14}" for c in cells))
+    _print_sweep(result, model)
     for row in result.failed:
         point = ", ".join(f"{a}={row[a]}" for a in result.axes)
         print(f"qsn: point {point} failed: {row['error']}", file=sys.stderr)

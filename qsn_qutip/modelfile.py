@@ -21,6 +21,8 @@ A model file describes what a lab would write on a whiteboard::
 
     [task]
     function = [-1, 1]                  # theta = v . phi (v used as given); or weights = [...]
+    resources = "total"                 # the constraint probes are ranked under: "total"
+                                        # (the paper's, default) or "fixed" (the hardware's)
 
     [probes]
     compare = ["ghz", "local-ghz", "product", "optimal-separable"]
@@ -60,7 +62,8 @@ import qutip
 from .errors import QSNError
 from .network import Network
 from .noise import NoiseModel
-from .probes import BUILTIN_PROBES, Task, default_probes, did_you_mean, probe_name
+from .probes import (BUILTIN_PROBES, RESOURCES, Task, check_resources, default_probes,
+                     did_you_mean, probe_name)
 from .report import Comparison, compare
 from .sensors import KINDS, Sensor
 
@@ -96,6 +99,9 @@ class Model:
         Where the model came from (the file path).
     noise : NoiseModel or None
         The ``[noise]`` section (None: noiseless).
+    resources : {"total", "fixed"}
+        ``[task] resources``: the constraint the probes are ranked under (the paper's N
+        particles allocated freely, or the particles each sensor has).
     """
 
     name: str
@@ -107,11 +113,12 @@ class Model:
     probes: list
     source: str = "<string>"
     noise: NoiseModel | None = None
+    resources: str = "total"
 
     def compare(self) -> Comparison:
         """Run :func:`~qsn_qutip.report.compare` on this model."""
         return compare(self.network, v=self.v, weights=self.weights, probes=self.probes,
-                       repeats=self.repeats, noise=self.noise)
+                       repeats=self.repeats, noise=self.noise, resources=self.resources)
 
     def describe(self) -> str:
         """A few lines explaining the model without computing anything."""
@@ -126,6 +133,7 @@ class Model:
             lines.append(f"task: theta = v . phi with v = {self.v.tolist()}")
         else:
             lines.append(f"task: all parameters with weights {self.weights.tolist()}")
+        lines.append(f"resources: {self.resources} ({RESOURCES[self.resources]})")
         names = [probe_name(p) for p in self.probes]
         lines.append(f"probes: {', '.join(names)}")
         if self.noise is not None:
@@ -133,9 +141,21 @@ class Model:
                          + ", ".join(f"{f.name} = {getattr(self.noise, f.name)}"
                                      for f in dataclasses.fields(self.noise)
                                      if f.name != "time"))
-        lines.append("generators commute: Theorem 1 applies" if self.network.commuting else
-                     "generators do not commute: Theorem 2 applies")
+        lines.append(self._statement())
         return "\n".join(lines)
+
+    def _statement(self) -> str:
+        """Which statement of the paper covers this network and task."""
+        several = self.v is not None and np.count_nonzero(self.v) > 1
+        if self.network.commuting and not several:
+            return "generators commute: Theorem 1 applies"
+        if not several:
+            return "generators do not commute, all parameters with weights: Theorem 2 applies"
+        if all(s.n_params <= 1 for s in self.network.sensors):
+            return ("a function of several parameters, one commuting generator per sensor: the "
+                    "paper's global-function section (Eq. 1) applies")
+        return ("a function of several parameters on a sensor with several parameters: outside "
+                "the paper's theorems (Theorem 2 is for all parameters with weights)")
 
 
 class _Source:
@@ -339,10 +359,21 @@ def _explicit_state(source: _Source, raw, index: int, network: Network) -> tuple
     return name, qutip.Qobj(amplitudes / norm, dims=dims)
 
 
+def _resources(source: _Source, raw: dict) -> str:
+    """``[task] resources``: "total" (default) or "fixed"."""
+    value = raw.get("resources", "total")
+    try:
+        return check_resources(value, "task.resources")
+    except QSNError as err:
+        hint = did_you_mean(str(value), RESOURCES) if isinstance(value, str) else ""
+        raise source.error("task.resources", f"{err}{hint}".removeprefix("task.resources "),
+                           key="resources", table="task") from None
+
+
 def _task(source: _Source, raw, network: Network, repeats: int) -> Task:
     """The [task] table: function = v or weights = W (:class:`~qsn_qutip.probes.Task` checks)."""
     raw = _expect(source, raw, dict, "task", "a [task] table", table="task")
-    _unknown_keys(source, raw, {"function", "weights"}, "task", table="task")
+    _unknown_keys(source, raw, {"function", "weights", "resources"}, "task", table="task")
     vectors = {key: _vector(source, raw[key], key, network.n_params)
                for key in ("function", "weights") if key in raw}
     try:
@@ -388,6 +419,7 @@ def model_from_dict(raw: dict, origin: str = "<string>", text: str = "") -> Mode
     network = Network([_sensor(source, s, k) for k, s in enumerate(sensors)])
 
     task = _task(source, raw.get("task", {}), network, repeats)
+    resources = _resources(source, raw.get("task", {}))
 
     probes_raw = _expect(source, raw.get("probes", {}), dict, "probes", "a [probes] table",
                          table="probes")
@@ -412,7 +444,7 @@ def model_from_dict(raw: dict, origin: str = "<string>", text: str = "") -> Mode
         raise source.error("probes", f"probe names must be distinct, got {labels}",
                            table="probes")
     return Model(name, description, network, task.v, task.weights, repeats, probes, origin,
-                 _noise(source, raw.get("noise"), network))
+                 _noise(source, raw.get("noise"), network), resources)
 
 
 def load_model(path: str | Path) -> Model:

@@ -55,18 +55,21 @@ def test_every_required_model_is_bundled():
 @pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
 def test_bundled_model_runs_to_one_json_document(path):
     doc = run_json(path)
-    assert set(doc) == {"model", "parameters", "task", "probes", "verdict"}
+    assert set(doc) == {"model", "parameters", "task", "resources", "limit", "probes", "verdict"}
+    assert doc["resources"]["constraint"] in ("total", "fixed")
     model = load_model(path)
     assert doc["model"] == model.name and doc["parameters"] == model.network.n_params
     for probe in doc["probes"]:
-        assert set(probe) >= {"name", "allocation", "resources", "qfim", "bound"}
+        assert set(probe) >= {"name", "allocation", "resources", "qfim", "bound", "satisfies",
+                              "ranked"}
         if probe["bound"] is None:
             assert probe["note"]                     # null comes with the reason
         else:
             assert probe["bound"] > 0
             F = np.array(probe["qfim"])
             np.testing.assert_allclose(F, F.T, atol=1e-12)
-    assert set(doc["verdict"]) == {"best", "best_separable", "ratio", "reason"}
+    assert set(doc["verdict"]) == {"best", "best_separable", "ratio", "reason", "resources",
+                                   "like_for_like"}
     assert doc["verdict"]["reason"]
 
 
@@ -196,6 +199,11 @@ BAD = {
                              r"sensor\[1\].*exactly one of levels"),
     "zero-weights": (GOOD.replace("function = [1, 1]", "weights = [0, 0]"),
                      "task.weights must be non-negative and not all zero"),
+    "misspelt-resources": (GOOD.replace("function = [1, 1]", 'function = [1, 1]\nresources = "fixd"'),
+                           r"task.resources \(line 11\): must be \"total\".*did you mean 'fixed'"),
+    "resources-not-a-string": (GOOD.replace("function = [1, 1]",
+                                            "function = [1, 1]\nresources = 1"),
+                               "task.resources.*got 1"),
 }
 
 
@@ -267,3 +275,69 @@ def test_explicit_state_with_complex_amplitudes():
                           'terms = [{basis = [2, 2], amplitude = 1}, '
                           '{basis = [0, 0], amplitude = [0, 1]}]\n').compare()
     assert flipped["mine"].bound == math.inf      # sensitive to phi_2 - phi_1 only
+
+
+# -- resource constraints in model files, the uneven-ensembles model, the README sweep ----------
+def test_resources_key_selects_the_constraint():
+    fixed = parse_model(GOOD.replace("function = [1, 1]", 'function = [1, 1]\nresources = "fixed"'))
+    assert fixed.resources == "fixed" and "resources: fixed" in fixed.describe()
+    assert fixed.compare().verdict.resources == "fixed"
+    assert parse_model(GOOD).resources == "total"
+
+
+def test_uneven_ensembles_model_gives_the_papers_verdict():
+    """Three ensembles of 4, 7 and 9 qubits, the curvature (1, -2, 1)/sqrt6: the entangled
+    probe beats every separable one under both constraints."""
+    path = MODELS / "uneven_ensembles.toml"
+    doc = run_json(path)
+    v = np.array([1, -2, 1]) / np.sqrt(6)
+    assert doc["resources"]["constraint"] == "total"
+    assert doc["verdict"]["best"] == "optimal-ghz"
+    assert _bounds(doc)["optimal-ghz"] == pytest.approx(ghz_bound(v, 20), rel=1e-10)
+    assert doc["verdict"]["ratio"] < 0.35
+    fixed = parse_model(path.read_text().replace('resources = "total"', 'resources = "fixed"'))
+    result = fixed.compare()
+    assert result.verdict.best == "ghz-type" and result.verdict.best_separable == "local-ghz"
+    assert result.verdict.ratio == pytest.approx((4 / 49) / (1 / 16 + 4 / 49 + 1 / 81), rel=1e-9)
+
+
+def test_check_names_the_statement_that_applies():
+    gradient = qsn("check", MODELS / "gradient_magnetometer.toml")
+    assert "global-function section" in gradient.stdout and "Theorem 2" not in gradient.stdout
+    function = parse_model((MODELS / "vector_field.toml").read_text().replace(
+        "[task]", "[task]\nfunction = [1, 0, 0, 1, 0, 0]").replace("weights", "# weights"))
+    assert "outside the paper's theorems" in function.describe()
+
+
+def _readme_sweep() -> list[str]:
+    """The arguments of the README's ``qsn sweep`` example."""
+    readme = (MODELS.parent / "README.md").read_text()
+    start = readme.index("qsn sweep models/")
+    command = readme[start:readme.index("\n", readme.index("\\\n", start) + 2)]
+    args = command.replace("\\\n", " ").split("#")[0].split()[1:]
+    drop = {"--checkpoint", "--out", "--plot"}              # no files in a test
+    kept, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in drop:
+            skip = True
+        else:
+            kept.append(arg)
+    return kept
+
+
+def test_readme_sweep_example_gives_the_papers_verdict(tmp_path):
+    args = _readme_sweep()
+    assert args[0] == "sweep"
+    done = qsn(*args, "--backend", "serial", "--progress", "", cwd=MODELS.parent)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("best: the best probe under resources = total")
+    header = lines[1].split()
+    rows = [line.split() for line in lines[2:] if line and line.split()[0].isdigit()]
+    assert len(rows) >= 5
+    for row in rows:
+        cells = dict(zip(header, row))
+        assert cells["best"] in ("ghz", "ghz-type", "optimal-ghz"), row
+        assert float(cells["ratio"]) == pytest.approx(0.5, rel=1e-6)     # even N: 1/2

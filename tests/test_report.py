@@ -1,4 +1,8 @@
-"""compare(): per-probe bounds against the paper's closed forms, verdicts and errors."""
+"""compare(): per-probe bounds against the paper's closed forms, verdicts and errors; the
+resource constraints (total / fixed), the limit, the time-shared reference, the mean-resource
+flag and the statement of the paper each verdict cites (issue 10)."""
+
+from itertools import product as cartesian
 
 import numpy as np
 import pytest
@@ -6,6 +10,7 @@ import qutip
 
 from qsn_qutip import (MultiLevelAtom, Network, OpticalMode, QSNError, QubitEnsemble,
                        ghz_bound, separable_bound, states)
+from qsn_qutip.probes import STATE_PROBES
 from qsn_qutip.report import BUILTIN_PROBES, Comparison, compare
 
 GRADIENT = np.array([-1.0, 1.0]) / np.sqrt(2)
@@ -127,3 +132,170 @@ def test_every_builtin_probe_is_known():
     result = compare(net, v=[1.0, 1.0], probes=BUILTIN_PROBES)
     assert [p.name for p in result.probes] == list(BUILTIN_PROBES)
     assert all(p.applies for p in result.probes)
+
+
+# -- resource constraints, the limit and the verdict's wording (issue 10) -----------------------
+
+CURVATURE = np.array([1.0, -2.0, 1.0]) / np.sqrt(6)
+
+
+@pytest.fixture
+def uneven():
+    """Three ensembles of 4, 7 and 9 qubits: no allocation of them fits Eq. 1 for the curvature."""
+    return Network([QubitEnsemble(4), QubitEnsemble(7), QubitEnsemble(9)])
+
+
+def _best_separable_total(v, N):
+    """min over integer allocations n >= 1 summing to N of sum_k v_k^2 / n_k^2 (brute force)."""
+    return min(sum(x ** 2 / m ** 2 for x, m in zip(v, n))
+               for n in cartesian(range(1, N + 1), repeat=len(v)) if sum(n) == N)
+
+
+def test_uneven_network_under_the_papers_constraint(uneven):
+    result = compare(uneven, v=CURVATURE)                  # resources="total", the default
+    assert result.resources == "total" and result.verdict.resources == "total"
+    assert not result["ghz"].applies and "ghz-type" in result["ghz"].note
+    # GHZ-type at the bottleneck allocation 5 + 10 + 5: ||v||_1^2 / N^2
+    paper = (4 / np.sqrt(6)) ** 2 / 20 ** 2
+    assert result["optimal-ghz"].allocation == [5, 10, 5]
+    assert result["optimal-ghz"].bound == pytest.approx(paper, rel=1e-10)
+    assert result["optimal-separable"].bound == pytest.approx(
+        _best_separable_total(CURVATURE, 20), rel=1e-10)
+    assert result.verdict.best == "optimal-ghz"
+    assert result.verdict.best_separable == "optimal-separable"
+    assert result.verdict.ratio == pytest.approx(paper / _best_separable_total(CURVATURE, 20),
+                                                 rel=1e-9)
+    assert result.verdict.ratio < 0.35
+    assert result.limit == pytest.approx(paper, rel=1e-10)
+    for name in ("ghz-type", "optimal-ghz", "local-ghz", "product", "optimal-separable"):
+        assert result[name].ranked and "total" in result[name].satisfies, name
+    assert not result["time-shared"].ranked and result["time-shared"].satisfies == ()
+
+
+def test_uneven_network_on_fixed_hardware(uneven):
+    result = compare(uneven, v=CURVATURE, resources="fixed")
+    limit = (2 / 7) ** 2 / 6                                   # sensor 2: |v_2| / n_2 largest
+    local = (1 / 16 + 4 / 49 + 1 / 81) / 6                     # sum_k v_k^2 / n_k^2
+    assert result.limit == pytest.approx(limit, rel=1e-12)
+    assert "sensor 2" in result.limit_note
+    assert result["ghz-type"].bound == pytest.approx(limit, rel=1e-9)
+    assert result["local-ghz"].bound == pytest.approx(local, rel=1e-12)
+    assert result.verdict.best == "ghz-type" and result.verdict.best_separable == "local-ghz"
+    assert result.verdict.ratio == pytest.approx(limit / local, rel=1e-9)
+    # the re-allocating probes are reported, not ranked, and say why
+    for name in ("optimal-ghz", "optimal-separable"):
+        assert result[name].applies and not result[name].ranked
+        assert result[name].satisfies == ("total",)
+        assert "re-allocates" in result[name].rank_note
+    assert "optimal-ghz reaches" in result.verdict.reason      # smaller, and why not ranked
+    text = str(result)
+    assert "fixed: n = 4+7+9" in text and "optimal-ghz (x)" in text
+    assert f"limit: {limit:.6g}" in text
+    assert "verdict: ghz-type is best under the fixed constraint" in text
+
+
+def test_the_resource_constraint_is_checked(uneven):
+    with pytest.raises(QSNError, match='resources must be "total"'):
+        compare(uneven, v=CURVATURE, resources="free")
+
+
+def test_time_shared_is_a_labelled_reference_even_when_smallest(uneven):
+    result = compare(uneven, v=CURVATURE, resources="fixed")
+    ref = result["time-shared"]
+    assert ref.bound < result[result.verdict.best].bound       # the smallest number ...
+    assert not ref.ranked and "reference" in ref.rank_note     # ... says why it is not ranked
+    assert "time-shared is a reference, not ranked" in result.verdict.reason
+    assert "time-shared (ref)" in str(result)
+    doc = result.to_dict()
+    entry = next(p for p in doc["probes"] if p["name"] == "time-shared")
+    assert entry["ranked"] is False and entry["satisfies"] == [] and "reference" in entry["note"]
+
+
+def test_json_names_the_constraint_per_probe_and_the_limit(uneven):
+    doc = compare(uneven, v=CURVATURE, resources="fixed").to_dict()
+    assert doc["resources"]["constraint"] == "fixed"
+    assert doc["limit"]["bound"] == pytest.approx((2 / 7) ** 2 / 6, rel=1e-12)
+    sat = {p["name"]: p["satisfies"] for p in doc["probes"]}
+    assert sat["ghz-type"] == ["total", "fixed"] and sat["optimal-ghz"] == ["total"]
+    assert sat["ghz"] == []                                     # n/a
+    assert doc["verdict"]["resources"] == "fixed" and doc["verdict"]["like_for_like"] is True
+
+
+def test_the_sweep_row_states_the_constraint_and_why_probes_are_missing(uneven):
+    row = compare(uneven, v=CURVATURE, resources="fixed").sweep_row()
+    assert row["best"] == "ghz-type" and row["resources"] == "fixed"
+    assert row["ghz"] is None and "ghz: Eq. 1 needs" in row["notes"]
+    assert "optimal-ghz: not ranked" in row["notes"]
+
+
+@pytest.mark.parametrize("left", range(2, 10))
+def test_gradient_best_does_not_flip_with_the_particle_number(left):
+    """Issue 10: the best probe flipped between GHZ and separable with N mod 4."""
+    net = Network([QubitEnsemble(left), QubitEnsemble(4)])
+    total = compare(net, v=GRADIENT)
+    assert total.verdict.best in ("ghz", "ghz-type", "optimal-ghz")    # ties: first listed
+    n = (left + 4) // 2                      # bottleneck allocation n, N - n: (1/2) / n^2
+    assert total[total.verdict.best].bound == pytest.approx(0.5 / n ** 2, rel=1e-10)
+    assert total.verdict.ratio < 1
+    if (left + 4) % 2 == 0:
+        assert total.verdict.ratio == pytest.approx(0.5, rel=1e-10)
+    fixed = compare(net, v=GRADIENT, resources="fixed")
+    assert fixed.verdict.best in ("ghz", "ghz-type") and fixed.verdict.ratio < 1
+    # fixed hardware: limit (1/sqrt2)^2 / min(n)^2 against local GHZ (1/2)(1/n1^2 + 1/n2^2)
+    n_min = min(left, 4)
+    assert fixed.limit == pytest.approx(0.5 / n_min ** 2, rel=1e-12)
+    assert fixed.verdict.ratio == pytest.approx(
+        (0.5 / n_min ** 2) / (0.5 * (1 / left ** 2 + 1 / 16)), rel=1e-9)
+
+
+def test_mixed_probes_and_ancillas_do_not_beat_the_limit():
+    net = Network([QubitEnsemble(2), QubitEnsemble(3)]).with_ancillas()
+    v = np.array([1.0, -1.0])
+    mine = [(f"random {k}", states.random_pure(net, seed=k)) for k in range(3)]
+    mine += [(f"mixed {k}", states.random_mixed(net, rank=3, seed=k)) for k in range(3)]
+    result = compare(net, v=v, probes=["ghz-type", *mine], resources="fixed")
+    assert result.limit == pytest.approx(1 / 4, rel=1e-12)          # (1/2)^2, sensor 1
+    assert result["ghz-type"].bound == pytest.approx(1 / 4, rel=1e-9)
+    for probe in result.probes:
+        assert probe.bound >= result.limit * (1 - 1e-9), probe.name
+
+
+def test_probes_with_different_mean_resources_are_flagged():
+    modes = Network([OpticalMode(2, generator=None), OpticalMode(2), OpticalMode(2),
+                     OpticalMode(2)])
+    noon = states.generalized_noon(modes, 2)
+    result = compare(modes, probes=["local-ghz", ("generalised NOON", noon)])
+    assert result["generalised NOON"].resources == pytest.approx(2, rel=1e-12)
+    assert result["local-ghz"].resources == pytest.approx(3, rel=1e-12)
+    assert "not like for like" in result["generalised NOON"].resource_note
+    assert result.verdict.like_for_like is False
+    assert "Not like for like" in result.verdict.reason
+    assert "2*" in str(result)
+    qubits = compare(Network([QubitEnsemble(2), QubitEnsemble(2)]), v=[1, 1])
+    assert qubits.verdict.like_for_like and "like for like" not in qubits.verdict.reason
+
+
+def test_theorem2_only_for_weights_on_noncommuting_generators():
+    net = Network([MultiLevelAtom(spin=1, axes="xyz"), MultiLevelAtom(spin=1, axes="xyz")])
+    mine = [("mine", states.random_pure(net, seed=2))]
+    function = compare(net, v=[1, 0, 0, 1, 0, 0], probes=mine)
+    assert not function.verdict.reason.startswith("Theorem 2")
+    assert "outside the paper's theorems" in function.verdict.reason
+    assert "often requires sensor-entangled states" in function.verdict.reason
+    assert function.limit is None and "one parameter per sensor" in function.limit_note
+    one = compare(net, v=[0, 0, 1, 0, 0, 0], probes=mine)        # a single parameter
+    assert one.verdict.reason.startswith("Theorem 2")
+    weighted = compare(net, probes=mine)
+    assert weighted.verdict.reason.startswith("Theorem 2")
+    assert weighted.limit is None and "weights" in weighted.limit_note
+
+
+def test_no_limit_for_weights_and_why(gradient):
+    result = compare(gradient, probes=("local-ghz", "product"))
+    assert result.limit is None and "not for all parameters" in result.limit_note
+    assert "limit: no limit stated" in str(result)
+
+
+def test_every_builtin_state_satisfies_the_fixed_constraint_on_qubits(gradient):
+    result = compare(gradient, v=GRADIENT, probes=STATE_PROBES, resources="fixed")
+    assert all("fixed" in p.satisfies for p in result.probes)

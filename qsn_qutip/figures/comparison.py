@@ -1,8 +1,10 @@
 """The picture of one comparison (``qsn run MODEL --plot FILE``): the bound of every probe.
 
 A dot per probe on a log scale, entangled probes, sensor-separable ones and the
-time-shared reference each in their colour, the best separable bound as a dashed line, probes that do not apply or cannot
-estimate the task listed with the reason.  Not part of the gallery: it draws a
+time-shared reference each in their colour (hollow when the probe is not ranked under the
+comparison's resource constraint, with "(not ranked)" after its name), the best separable
+bound as a dashed line, the limit no probe beats as a dotted one, probes that do not apply or
+cannot estimate the task listed.  Not part of the gallery: it draws a
 :class:`~qsn_qutip.report.Comparison` the user computed.
 """
 
@@ -30,24 +32,28 @@ def plot(comparison: Comparison, fig_ax: tuple[Figure, object] | None = None,
          title: str | None = None) -> tuple[Figure, object]:
     """Dot chart of the bounds in ``comparison`` (log scale); returns ``(fig, ax)``."""
     fig, ax = new_axes(fig_ax)
-    names, bounds, colours, missing = [], [], [], []
+    names, bounds, colours, ranked, missing = [], [], [], [], []
     for probe in comparison.probes:
         if probe.bound is None or not np.isfinite(probe.bound):
             missing.append(probe.name)
             continue
-        names.append(probe.name)
+        names.append(probe.name if probe.ranked else f"{probe.name} (not ranked)")
         bounds.append(probe.bound)
+        ranked.append(probe.ranked)
         colours.append(COLOURS["reference" if probe.name in REFERENCES else
                                "separable" if probe.separable else "entangled"])
     y = np.arange(len(names))
     if names:
         ax.hlines(y, min(bounds) / 2, bounds, colors=colours, lw=2)
-        ax.scatter(bounds, y, c=colours, s=60, zorder=3)
+        ax.scatter(bounds, y, c=[c if r else "white" for c, r in zip(colours, ranked)],
+                   edgecolors=colours, linewidths=1.5, s=60, zorder=3)
         for yy, bound in zip(y, bounds):
             ax.annotate(f"{bound:.4g}", (bound, yy), xytext=(6, 6),
                         textcoords="offset points", fontsize=8)
         ax.set_xscale("log")
-        ax.set_xlim(min(bounds) / 2, max(bounds) * 3)
+        floor = min(bounds + ([comparison.limit] if comparison.limit is not None
+                              and np.isfinite(comparison.limit) else []))
+        ax.set_xlim(floor / 2, max(bounds) * 3)
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_yticks(y, names)
         ax.set_ylim(len(names) - 0.5, -0.5)
@@ -57,6 +63,9 @@ def plot(comparison: Comparison, fig_ax: tuple[Figure, object] | None = None,
     if best_sep is not None and np.isfinite(comparison[best_sep].bound):
         handles.append(ax.axvline(comparison[best_sep].bound, color="k", ls="--", lw=1,
                                   label=f"best separable ({best_sep})"))
+    if comparison.limit is not None and np.isfinite(comparison.limit):
+        handles.append(ax.axvline(comparison.limit, color="k", ls=":", lw=1,
+                                  label=f"limit ({comparison.resources} resources)"))
     ax.legend(handles=handles, loc="best")
     what = "Var(θ)" if comparison.v is not None else "Tr(W Cov)"
     ax.set_xlabel(f"quantum Cramér-Rao bound on {what} (μ = {comparison.repeats})")

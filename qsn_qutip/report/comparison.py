@@ -1,14 +1,15 @@
-r"""Compare probes on one estimation task, with the statement of the paper that explains the result.
+r"""Compare probes on one estimation task, under one resource constraint, and say why.
 
 A task is either a linear function :math:`\theta = v^T\phi` (bound
 :math:`v^TF^{+}v/\mu`) or all parameters with diagonal weights W (bound
 :math:`\sum_kW_{kk}[F^{+}]_{kk}/\mu`).  :func:`compare` evaluates built-in probes (and any
-the user passes) and returns a :class:`Comparison`: one :class:`ProbeResult` per probe and a
-:class:`Verdict`.
+the user passes) under one resource constraint (``resources="total"``, the paper's: N
+particles allocated freely; or ``"fixed"``, the hardware's) and returns a :class:`Comparison`:
+one :class:`ProbeResult` per probe (with the constraints it satisfies), the limit no probe
+beats under the constraint where it is known, and a :class:`Verdict` that ranks only the
+probes under the constraint (:mod:`qsn_qutip.report.verdict`).
 
-The built-in probes (``ghz``, ``optimal-ghz``, ``local-ghz``, ``product``,
-``optimal-separable`` and the ``time-shared`` reference) and the task live in
-:mod:`qsn_qutip.probes`, the one registry; the names below are re-exported from there.
+The built-in probes and the task live in :mod:`qsn_qutip.probes`, the one registry.
 """
 
 from __future__ import annotations
@@ -19,14 +20,17 @@ from collections.abc import Sequence
 import numpy as np
 import qutip
 
-from .errors import QSNError
-from ._io import json_ready
-from .estimation.qfim import qfim
-from .network import Network
-from .noise import NoiseModel, apply_noise, noisy_qfim, optimal_interrogation_time
-from .options import tolerances
-from .probes import (BUILTIN_PROBES, DEFAULT_PROBES, PROBES, REFERENCES, SEPARABLE, Task,
-                     build_probe, parse_probe, probe_name, several_parameters)
+from ..errors import QSNError
+from .._io import json_ready
+from ..estimation.qfim import qfim
+from ..network import Network
+from ..noise import NoiseModel, apply_noise, noisy_qfim, optimal_interrogation_time
+from ..options import tolerances
+from ..probes import (BUILTIN_PROBES, DEFAULT_PROBES, PROBES, REFERENCES, SEPARABLE, Task,
+                      build_probe, check_resources, fits, parse_probe, probe_name,
+                      several_parameters)
+from ..probes.resources import describe_resources
+from . import verdict as judge
 
 __all__ = ["compare", "build_probe", "Comparison", "ProbeResult", "Verdict", "BUILTIN_PROBES",
            "DEFAULT_PROBES", "SEPARABLE", "REFERENCES"]
@@ -43,7 +47,7 @@ class ProbeResult:
         Particles on each sensor that carries parameters (None for the time-shared
         strategy, see ``note``).
     resources : float or None
-        Mean resource :math:`\\mathrm{Tr}(\\hat R\\rho)` per shot.
+        Mean resource :math:`\mathrm{Tr}(\hat R\rho)` per shot.
     qfim : numpy.ndarray or None
         The QFIM (per-shot average Fisher information for ``time-shared``).
     bound : float or None
@@ -58,6 +62,19 @@ class ProbeResult:
     omega_bound : float or None
         With a noise model: :math:`\mathrm{Var}(\theta_\omega)\,T` at t* — the variance bound
         on the frequency function times the total interrogation time T.
+    satisfies : tuple of str
+        The resource constraints (``"total"``, ``"fixed"``) the probe satisfies
+        (:func:`~qsn_qutip.probes.satisfies`); empty for a reference or a probe that does not
+        apply.
+    fits : dict
+        Per constraint, None or the reason the probe does not satisfy it.
+    ranked : bool
+        Ranked by the verdict: it applies, is not a reference, and satisfies the comparison's
+        constraint.
+    rank_note : str
+        Why an applicable probe is not ranked.
+    resource_note : str
+        Set when the probe's mean resource differs from that of the best separable probe.
     """
 
     name: str
@@ -69,38 +86,56 @@ class ProbeResult:
     note: str = ""
     optimal_time: float | None = None
     omega_bound: float | None = None
+    satisfies: tuple[str, ...] = ()
+    fits: dict = dataclasses.field(default_factory=dict)
+    ranked: bool = False
+    rank_note: str = ""
+    resource_note: str = ""
 
     @property
     def applies(self) -> bool:
         """True when the probe could be evaluated."""
         return self.bound is not None
 
+    @property
+    def notes(self) -> str:
+        """Every note of the probe, for tables: its own, why it is not ranked, its resources."""
+        return "; ".join(n for n in (self.note, self.rank_note, self.resource_note) if n)
+
 
 @dataclasses.dataclass
 class Verdict:
-    """Which probe wins, by how much over the best sensor-separable one, and why.
+    """Which probe wins under the comparison's constraint, by how much over the best
+    sensor-separable one, and why.
 
     Attributes
     ----------
-    best : str
-        The probe state with the lowest bound (reference strategies such as
-        ``time-shared`` are reported but not ranked).
+    best : str or None
+        The ranked probe with the lowest bound (ties: the first listed); None when no probe
+        in the table satisfies the constraint.  Reference strategies (``time-shared``) and
+        probes outside the constraint are reported, not ranked.
     best_separable : str or None
     ratio : float or None
         bound(best) / bound(best_separable) (< 1 means entanglement helps).
     reason : str
-        The statement of the paper that explains the result.
+        The statement of the paper that explains the result, and the table's caveats.
+    resources : str
+        The constraint the ranking is under: ``"total"`` or ``"fixed"``.
+    like_for_like : bool
+        False when the probes use different mean resources (see the probes' notes).
     """
 
-    best: str
+    best: str | None
     best_separable: str | None
     ratio: float | None
     reason: str
+    resources: str = "total"
+    like_for_like: bool = True
 
 
 @dataclasses.dataclass
 class Comparison:
-    """The result of :func:`compare`: per-probe results and the verdict.
+    """The result of :func:`compare`: per-probe results, the limit and the verdict.
 
     Attributes
     ----------
@@ -114,6 +149,13 @@ class Comparison:
     verdict : Verdict
     noise : NoiseModel or None
         The decoherence the bounds include (None: noiseless).
+    resources : str
+        The resource constraint: ``"total"`` (the paper's) or ``"fixed"`` (the hardware's).
+    limit : float or None
+        The least bound any probe reaches under the constraint (noise only raises bounds),
+        where it is known (:func:`qsn_qutip.report.verdict.limit`); None otherwise.
+    limit_note : str
+        How the limit is set, or why none is stated.
     """
 
     network: Network
@@ -123,6 +165,9 @@ class Comparison:
     probes: list[ProbeResult]
     verdict: Verdict
     noise: NoiseModel | None = None
+    resources: str = "total"
+    limit: float | None = None
+    limit_note: str = ""
 
     def __getitem__(self, name: str) -> ProbeResult:
         for probe in self.probes:
@@ -142,12 +187,13 @@ class Comparison:
         infinities (null, with the reason in the probe's note)."""
         probes = []
         for p in self.probes:
-            note = p.note
+            note = p.notes
             if p.bound is not None and not np.isfinite(p.bound):
                 note = ("not estimable: the task's direction lies outside the range of the "
                         "QFIM" + (f"; {note}" if note else ""))
             entry = {"name": p.name, "allocation": p.allocation, "resources": p.resources,
-                     "qfim": p.qfim, "bound": p.bound, "separable": p.separable, "note": note}
+                     "qfim": p.qfim, "bound": p.bound, "separable": p.separable,
+                     "satisfies": list(p.satisfies), "ranked": p.ranked, "note": note}
             if self.noise is not None:
                 entry.update(optimal_time=p.optimal_time, omega_bound=p.omega_bound)
             probes.append(entry)
@@ -158,38 +204,83 @@ class Comparison:
             "parameters": self.network.n_params,
             "task": {"function": self.v, "weights": self.weights, "repeats": self.repeats,
                      "noise": noise, "description": self.task},
+            "resources": {"constraint": self.resources,
+                          "description": describe_resources(self.resources, self.network)},
+            "limit": {"bound": self.limit, "note": self.limit_note},
             "probes": probes,
             "verdict": dataclasses.asdict(self.verdict)})
+
+    def sweep_row(self) -> dict:
+        """One row of a sweep: every probe's bound (None when n/a or not estimable), ``best``
+        and ``ratio`` under the constraint, ``resources`` (the constraint) and ``notes`` (why
+        a probe is n/a or not ranked: ``"name: reason"`` joined by `` | ``).
+
+        Examples
+        --------
+        >>> from qsn_qutip import Network, QubitEnsemble
+        >>> row = compare(Network([QubitEnsemble(2), QubitEnsemble(4)]), v=[-1, 1],
+        ...               probes=["ghz", "optimal-ghz", "local-ghz"]).sweep_row()
+        >>> row["best"], row["resources"], row["notes"][:40]
+        ('optimal-ghz', 'total', 'ghz: Eq. 1 needs particle numbers propor')
+        """
+        summary = self.to_dict()
+        row = {p["name"]: p["bound"] for p in summary["probes"]}
+        row.update(best=self.verdict.best, ratio=self.verdict.ratio, resources=self.resources,
+                   notes=" | ".join(f"{p.name}: {p.notes}" for p in self.probes
+                                    if p.notes and not p.ranked))
+        return row
+
+    def _row(self, p: ProbeResult, best_sep: float | None, noisy: bool) -> str:
+        alloc = "-" if p.allocation is None else "+".join(map(str, p.allocation))
+        res = "-" if p.resources is None else f"{p.resources:.4g}" + ("*" if p.resource_note
+                                                                      else "")
+        fit = "+".join(sorted(p.satisfies, reverse=True)) or "-"
+        mark = "" if p.ranked or not p.applies else " (ref)" if p.name in REFERENCES else " (x)"
+        name = f"{p.name}{mark}"
+        notes = f"   {p.notes}" if p.notes else ""
+        if p.bound is None:
+            return f"{name:<22} {alloc:<12} {res:>9} {'n/a':>12} {'-':>10} {fit:<11}{notes}"
+        ratio = f"{p.bound / best_sep:.4g}" if best_sep and np.isfinite(p.bound) else "-"
+        timing = ""
+        if noisy:
+            timing = (f" {p.optimal_time:>10.4g} {p.omega_bound:>11.4g}"
+                      if p.optimal_time is not None else f" {'-':>10} {'-':>11}")
+        return (f"{name:<22} {alloc:<12} {res:>9} {p.bound:>12.6g} {ratio:>10} {fit:<11}"
+                f"{timing}{notes}")
 
     def __str__(self) -> str:
         best_sep = (self[self.verdict.best_separable].bound
                     if self.verdict.best_separable else None)
         noisy = self.noise is not None
-        lines = [f"task: {self.task}; repeats mu = {self.repeats}"]
+        lines = [f"task: {self.task}; repeats mu = {self.repeats}",
+                 f"resources: {describe_resources(self.resources, self.network)}; the verdict "
+                 f"ranks the probes under it"]
         if noisy:
             lines.append(f"noise: {_describe_noise(self.noise)}; bounds for the phases "
                          f"phi = omega t at t = {self.noise.time:g}; t* = optimal interrogation "
                          f"time, Var*T = variance of the frequency function x total time at t*")
-        lines.append(f"{'probe':<18} {'allocation':<14} {'resources':>10} {'bound':>12} "
-                     f"{'/ best sep.':>11}" + (f" {'t*':>10} {'Var*T':>11}" if noisy else ""))
-        for p in self.probes:
-            alloc = "-" if p.allocation is None else "+".join(map(str, p.allocation))
-            res = "-" if p.resources is None else f"{p.resources:.4g}"
-            if p.bound is None:
-                lines.append(f"{p.name:<18} {alloc:<14} {res:>10} {'n/a':>12}   {p.note}")
-                continue
-            ratio = (f"{p.bound / best_sep:.4g}" if best_sep and np.isfinite(p.bound) else "-")
-            note = f"   {p.note}" if p.note else ""
-            timing = ""
-            if noisy:
-                timing = (f" {p.optimal_time:>10.4g} {p.omega_bound:>11.4g}"
-                          if p.optimal_time is not None else f" {'-':>10} {'-':>11}")
-            lines.append(f"{p.name:<18} {alloc:<14} {res:>10} {p.bound:>12.6g} "
-                         f"{ratio:>11}{timing}{note}")
-        lines.append(f"verdict: {self.verdict.best} is best"
-                     + (f" ({self.verdict.ratio:.4g} x the best separable, "
-                        f"{self.verdict.best_separable})" if self.verdict.ratio is not None
-                        else ""))
+        lines.append(f"{'probe':<22} {'allocation':<12} {'resources':>9} {'bound':>12} "
+                     f"{'/best sep.':>10} {'satisfies':<11}"
+                     + (f" {'t*':>10} {'Var*T':>11}" if noisy else ""))
+        lines.extend(self._row(p, best_sep, noisy) for p in self.probes)
+        noiseless = " (noiseless: noise only raises the bounds)" if noisy else ""
+        lines.append(f"limit: {self.limit:.6g}{noiseless}; {self.limit_note}"
+                     if self.limit is not None else f"limit: {self.limit_note}")
+        marks = [f"(x): not under the {self.resources} constraint, not ranked" for p in self.probes
+                 if p.applies and not p.ranked and p.name not in REFERENCES][:1]
+        marks += ["(ref): a reference strategy, not ranked" for p in self.probes
+                  if p.applies and p.name in REFERENCES][:1]
+        if marks:
+            lines.append("; ".join(marks))
+        if any(p.resource_note for p in self.probes):
+            lines.append("*: a different mean resource from the best separable probe")
+        if self.verdict.best is None:
+            lines.append(f"verdict: no probe ranked under the {self.resources} constraint")
+        else:
+            lines.append(f"verdict: {self.verdict.best} is best under the {self.resources} "
+                         f"constraint" + (f" ({self.verdict.ratio:.4g} x the best separable, "
+                                          f"{self.verdict.best_separable})"
+                                          if self.verdict.ratio is not None else ""))
         lines.append(f"why: {self.verdict.reason}")
         return "\n".join(lines)
 
@@ -218,13 +309,19 @@ def _allocation(network: Network) -> list[int]:
 
 
 def _state_probe(name: str, network: Network, state: qutip.Qobj, task: Task,
-                 noise: NoiseModel | None, separable: bool | None) -> ProbeResult:
+                 noise: NoiseModel | None, separable: bool | None,
+                 given: Network) -> ProbeResult:
+    """A probe state on ``network`` (the hardware ``given``, or a re-allocation of it)."""
     resources = network.mean_resource(state)
+    fit = fits(given, network, state)
+    met = tuple(k for k, why in fit.items() if why is None)
     if noise is None:
         F = qfim(state, network.local_generators)
-        return ProbeResult(name, _allocation(network), resources, F, task.bound(F), separable)
+        return ProbeResult(name, _allocation(network), resources, F, task.bound(F), separable,
+                           satisfies=met, fits=fit)
     F = noisy_qfim(apply_noise(state, network, noise), network)
-    result = ProbeResult(name, _allocation(network), resources, F, task.bound(F), separable)
+    result = ProbeResult(name, _allocation(network), resources, F, task.bound(F), separable,
+                         satisfies=met, fits=fit)
     v = task.v if task.v is not None else (np.ones(1) if network.n_params == 1 else None)
     if v is not None and any(rate > 0 for rate in noise.rates):
         try:
@@ -252,62 +349,20 @@ def _builtin(name: str, network: Network, task: Task, noise: NoiseModel | None) 
             return _not_applicable(name, network, f"needs one parameter per sensor ({problem})")
         ref = probe.reference(network, task.direction)
         return ProbeResult(name, None, ref.resources, ref.qfim, task.bound(ref.qfim),
-                           probe.separable, ref.note)
+                           probe.separable, ref.note, fits=fits(network, network, None))
     try:
         state, net = build_probe(name, network, task.v, task.direction)
     except QSNError as err:
         return _not_applicable(name, network, str(err))
-    return _state_probe(name, net, state, task, noise, probe.separable)
-
-
-def _reason(network: Network, task: Task, best: ProbeResult,
-            probes: list[ProbeResult]) -> str:
-    time_shared = next((p for p in probes if p.name == "time-shared"), None)
-    if not np.isfinite(best.bound):
-        return ("no probe estimates this task: every bound is infinite (a weighted "
-                "direction lies outside the range of every QFIM).")
-    if not network.commuting:
-        text = ("Theorem 2: the generators of a sensor do not commute; sensor entanglement "
-                "can be replaced by entanglement with a local ancilla at no more than twice "
-                "the resources (see theorems.ancilla_counterpart).")
-    elif task.v is None or np.count_nonzero(task.v) == 1:
-        text = ("Theorem 1: with commuting generators and independent parameters (or a "
-                "function of one of them) a sensor-separable probe with local measurements "
-                "is optimal; entanglement between sensors cannot lower the bound.")
-    else:
-        active = np.abs(task.v[task.v != 0])
-        gain = np.sum(active) ** 2 / np.sum(active ** (2 / 3)) ** 3
-        text = (f"global function: the GHZ-like state (Eq. 1) gains "
-                f"||v||_1^2/||v||_(2/3)^2 = {gain:.4g} over every sensor-separable state with "
-                f"the same fixed particle numbers.")
-    timed = [p for p in probes if p.omega_bound is not None and p.name not in REFERENCES]
-    if timed:
-        fastest = min(timed, key=lambda p: p.omega_bound)
-        slowest = max(timed, key=lambda p: p.omega_bound)
-        if slowest.omega_bound <= fastest.omega_bound * (1 + tolerances.tie_rtol):
-            text += (f" Per unit time, at each probe's optimal interrogation time, all reach the "
-                     f"same Var*T = {fastest.omega_bound:.6g}: the noise cancels the advantage "
-                     f"of entanglement (as local dephasing does, Huelga et al. 1997).")
-        else:
-            text += (f" Per unit time, at its optimal interrogation time "
-                     f"t* = {fastest.optimal_time:.4g}, {fastest.name} is best "
-                     f"(Var*T = {fastest.omega_bound:.6g}).")
-    if time_shared is not None and time_shared.applies:
-        text += (f" The time-shared separable reference (all N particles in a local GHZ "
-                 f"state on one sensor per shot, shares ~|v_k|) reaches "
-                 f"{time_shared.bound:.6g}")
-        text += (", the GHZ-like value ||v||_1^2/(mu kappa^2 N^2): the entangled advantage "
-                 "rests on each sensor's particle number being fixed." if task.v is not None
-                 else ": moving particles between sensors shot by shot beats any fixed "
-                      "allocation, which the paper's fixed Hilbert space rules out.")
-    return text
+    return _state_probe(name, net, state, task, noise, probe.separable, network)
 
 
 def compare(network: Network, v: Sequence[float] | None = None,
             weights: Sequence[float] | None = None,
             probes: Sequence[str | tuple[str, qutip.Qobj]] = DEFAULT_PROBES,
-            repeats: int = 1, noise: NoiseModel | None = None) -> Comparison:
-    r"""Evaluate probes on one task and say which wins and why.
+            repeats: int = 1, noise: NoiseModel | None = None,
+            resources: str = "total") -> Comparison:
+    r"""Evaluate probes on one task, under one resource constraint, and say which wins and why.
 
     Parameters
     ----------
@@ -326,6 +381,12 @@ def compare(network: Network, v: Sequence[float] | None = None,
         phases :math:`\phi = \omega t` of the noisy probes, and each probe also gets its
         optimal interrogation time for the frequencies (``optimal_time``, ``omega_bound``)
         when the task is a function (or there is one parameter).
+    resources : {"total", "fixed"}
+        The constraint the verdict ranks under (:mod:`qsn_qutip.probes.resources`):
+        ``"total"``, the paper's (the N particles of the network allocated freely across the
+        sensors, one allocation for all shots), or ``"fixed"``, the hardware's (each sensor
+        keeps its particles).  Every probe reports the constraints it satisfies; the others
+        are listed, not ranked.
 
     Returns
     -------
@@ -339,11 +400,16 @@ def compare(network: Network, v: Sequence[float] | None = None,
     >>> result = compare(net, v=np.array([-1, 1]) / np.sqrt(2))
     >>> round(result["ghz"].bound, 6), round(result["local-ghz"].bound, 6)
     (0.03125, 0.0625)
+    >>> uneven = Network([QubitEnsemble(4), QubitEnsemble(7), QubitEnsemble(9)])
+    >>> fixed = compare(uneven, v=[1, -2, 1], resources="fixed")
+    >>> fixed.verdict.best, round(fixed.limit * 49, 9), fixed["optimal-ghz"].ranked
+    ('ghz-type', 4.0, False)
     """
     if not isinstance(network, Network):
         raise QSNError(f"network must be a Network, got {type(network).__name__}")
     if noise is not None and not isinstance(noise, NoiseModel):
         raise QSNError(f"noise must be a NoiseModel, got {type(noise).__name__}")
+    resources = check_resources(resources)
     noise = None if noise is None or noise.is_trivial() else noise
     task = Task(network.n_params, v, weights, repeats)
     if isinstance(probes, str) or not isinstance(probes, Sequence) or not probes:
@@ -355,17 +421,18 @@ def compare(network: Network, v: Sequence[float] | None = None,
         raise QSNError(f"probe names must be distinct, got {names}")
     results = [_builtin(probe, network, task, noise) if isinstance(probe, str) else
                _state_probe(probe[0], network, probe[1], task, noise,
-                            _is_product(probe[1], network))
+                            _is_product(probe[1], network), network)
                for probe in probes]
-    scored = [r for r in results if r.applies and r.name not in REFERENCES]
-    if not scored:
+    if not any(r.applies for r in results):
         raise QSNError("no probe applies to this network and task: "
                        + "; ".join(f"{r.name}: {r.note}" for r in results))
-    best = min(scored, key=lambda r: r.bound)
-    separable = [r for r in scored if r.separable]
-    best_sep = min(separable, key=lambda r: r.bound) if separable else None
-    ratio = (best.bound / best_sep.bound if best_sep is not None and np.isfinite(best_sep.bound)
-             and best_sep.bound > 0 else None)
-    verdict = Verdict(best.name, best_sep.name if best_sep else None, ratio,
-                      _reason(network, task, best, results))
-    return Comparison(network, task.v, task.weights, task.repeats, results, verdict, noise)
+    best, best_sep = judge.rank(results, resources)
+    bound, bound_note = judge.limit(network, task, resources)
+    unequal = judge.flag_resources(results, best_sep, best)
+    ratio = (best.bound / best_sep.bound if best is not None and best_sep is not None
+             and np.isfinite(best_sep.bound) and best_sep.bound > 0 else None)
+    verdict = Verdict(best.name if best else None, best_sep.name if best_sep else None, ratio,
+                      judge.reason(network, task, results, resources, best, best_sep, bound,
+                                   unequal, noise is not None), resources, not unequal)
+    return Comparison(network, task.v, task.weights, task.repeats, results, verdict, noise,
+                      resources, bound, bound_note)

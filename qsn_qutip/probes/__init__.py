@@ -6,10 +6,17 @@ strategy (reported, never ranked) and the measurement :func:`default_measurement
 Adding a probe is one builder function and one entry here; every other module (comparisons,
 simulated experiments, model files, the CLI) reads the registry.
 
-* ``ghz``: the GHZ-like state of Eq. 1 on the network as given (entangled; parity readout);
-* ``optimal-ghz``: Eq. 1 with the N particles re-allocated :math:`\propto|v|` (entangled;
-  parity readout);
-* ``local-ghz``: a GHZ state on every sensor (separable; local readout);
+* ``ghz``: the paper's GHZ-like state of Eq. 1 on the network as given (entangled; parity
+  readout); it needs :math:`n_k \propto |v_k|` and says so when they are not;
+* ``ghz-type``: the entangled probe for the hardware as given, any allocation
+  (:func:`~qsn_qutip.probes.ghz_type.ghz_type`): it reaches the hardware limit
+  :math:`\max_k(v_k/s_k)^2/\mu` no probe beats, and is Eq. 1 when :math:`n \propto |v|`
+  (entangled; local readout);
+* ``optimal-ghz``: the same state at the best integer allocation of the N particles
+  (:func:`~qsn_qutip.probes.ghz_type.ghz_type_allocation`), whose bound approaches the paper's
+  :math:`\|v\|_1^2/(\kappa N)^2` (entangled; local readout);
+* ``local-ghz``: a GHZ state on every sensor (separable; local readout), the best
+  sensor-separable probe for a fixed allocation: :math:`\sum_kv_k^2/s_k^2`;
 * ``product``: every particle on its own, the standard quantum limit (separable; local);
 * ``optimal-separable``: local GHZ states at the best integer allocation of the N particles
   (separable; local);
@@ -18,7 +25,9 @@ simulated experiments, model files, the CLI) reads the registry.
 The time-shared reference puts all N particles, in a local GHZ state, on sensor k for a
 fraction :math:`f_k\propto|v_k|` of the shots (more generally :math:`f_k \propto d_k/(\kappa_k
 N)` along the task's direction d); its per-shot Fisher information is
-:math:`\mathrm{diag}(f_k\kappa^2N^2)`, reaching :math:`\|v\|_1^2/(\mu\kappa^2N^2)`.
+:math:`\mathrm{diag}(f_k\kappa^2N^2)`, reaching :math:`\|v\|_1^2/(\mu\kappa^2N^2)`.  It
+changes the allocation from shot to shot, which neither resource constraint of
+:mod:`~qsn_qutip.probes.resources` allows, so comparisons report it and never rank it.
 
 The task (:class:`Task`) is either a linear function :math:`\theta = v^T\phi` (bound
 :math:`v^TF^{+}v/\mu`) or all parameters with diagonal weights W (bound
@@ -40,18 +49,21 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 import qutip
 
-from . import states
-from .errors import QSNError
-from ._checks import as_positive_int, as_real_vector
-from .estimation.bounds import best_separable_allocation, function_bound, qcrb
-from .estimation.qfim import qfim
-from .measurement import local_readout, parity
-from .network import Network
+from .. import states
+from ..errors import QSNError
+from .._checks import as_positive_int, as_real_vector
+from ..estimation.bounds import best_separable_allocation, function_bound, qcrb
+from ..estimation.qfim import qfim
+from ..measurement import local_readout, parity
+from ..network import Network
+from .ghz_type import ghz_type, ghz_type_allocation
+from .resources import RESOURCES, check_resources, fits, satisfies, support
 
 __all__ = ["BuiltinProbe", "Reference", "PROBES", "BUILTIN_PROBES", "STATE_PROBES",
            "DEFAULT_PROBES", "SEPARABLE", "REFERENCES", "PARITY_PROBES", "Task", "lookup",
            "build_probe", "default_probes", "default_measurement", "parse_probe", "probe_name",
-           "did_you_mean", "several_parameters"]
+           "did_you_mean", "several_parameters", "RESOURCES", "check_resources", "fits",
+           "satisfies", "support", "ghz_type", "ghz_type_allocation"]
 
 Builder = Callable[[Network, "np.ndarray | None", "np.ndarray | None"],
                    "tuple[qutip.Qobj, Network]"]
@@ -136,16 +148,26 @@ def _reallocated(network: Network, numbers) -> Network:
 
 
 def _ghz(network: Network, v, direction) -> tuple[qutip.Qobj, Network]:
+    numbers = [network.particles[k] for k in network.sensing]
+    if several_parameters(network) is None and np.size(v) == len(numbers):
+        wanted = states.proportional_allocation(v, sum(numbers))
+        if wanted != numbers:
+            hint = (f"with N = {sum(numbers)} that would be n = {wanted}"
+                    if wanted is not None else
+                    f"no allocation of N = {sum(numbers)} particles is")
+            raise QSNError(f"Eq. 1 needs particle numbers proportional to |v|: {hint}, the "
+                           f"network has n = {numbers}; ghz-type is the entangled probe for "
+                           f"this hardware")
     return states.ghz_like(network, v), network
 
 
+def _ghz_type(network: Network, v, direction) -> tuple[qutip.Qobj, Network]:
+    return ghz_type(network, v), network
+
+
 def _optimal_ghz(network: Network, v, direction) -> tuple[qutip.Qobj, Network]:
-    total = _sensing_total(network)
-    numbers = states.proportional_allocation(v, total)
-    if numbers is None:
-        raise QSNError(f"no integer allocation of N = {total} is proportional to |v|")
-    net = _reallocated(network, numbers)
-    return states.ghz_like(net, v), net
+    net = network.with_particles(ghz_type_allocation(network, v))
+    return ghz_type(net, v), net
 
 
 def _local_ghz(network: Network, v, direction) -> tuple[qutip.Qobj, Network]:
@@ -189,8 +211,10 @@ def _time_shared(network: Network, direction: np.ndarray) -> Reference:
 PROBES: dict[str, BuiltinProbe] = {p.name: p for p in (
     BuiltinProbe("ghz", "GHZ-like state (Eq. 1) on the network as given", False, "parity",
                  _ghz, needs_function=True),
-    BuiltinProbe("optimal-ghz", "GHZ-like state with the particles re-allocated ~|v|", False,
-                 "parity", _optimal_ghz, default=False, needs_function=True),
+    BuiltinProbe("ghz-type", "entangled probe reaching the hardware limit on the network as "
+                 "given (Eq. 1 when n ~ |v|)", False, "local", _ghz_type, needs_function=True),
+    BuiltinProbe("optimal-ghz", "the GHZ-type probe at the best allocation of the N particles",
+                 False, "local", _optimal_ghz, needs_function=True),
     BuiltinProbe("local-ghz", "a GHZ state on every sensor", True, "local", _local_ghz),
     BuiltinProbe("product", "every particle on its own (standard quantum limit)", True,
                  "local", _product, one_parameter_per_sensor=False),
@@ -293,7 +317,9 @@ def several_parameters(network: Network) -> str | None:
     many = [k for k, s in enumerate(network.sensors) if s.n_params > 1]
     if not many:
         return None
-    return f"sensor {many[0]} has {network.sensors[many[0]].n_params}"
+    sensor = network.sensors[many[0]]
+    label = f"sensor {sensor.name!r}" if sensor.name else f"sensor {many[0] + 1}"
+    return f"{label} has {sensor.n_params}"
 
 
 def build_probe(name: str, network: Network, v: np.ndarray | None = None,
@@ -301,9 +327,10 @@ def build_probe(name: str, network: Network, v: np.ndarray | None = None,
     """The state of the built-in probe ``name`` and the network it lives on.
 
     ``optimal-ghz`` and ``optimal-separable`` re-allocate the N particles of the sensing
-    sensors (proportional to :math:`|v|`, or by :func:`~qsn_qutip.bounds.best_separable_allocation`
-    along ``direction``, default :math:`|v|`).  Raises :class:`QSNError` saying why when the
-    probe does not apply.
+    sensors (the bottleneck allocation of
+    :func:`~qsn_qutip.probes.ghz_type.ghz_type_allocation`, or
+    :func:`~qsn_qutip.estimation.bounds.best_separable_allocation` along ``direction``,
+    default :math:`|v|`).  Raises :class:`QSNError` saying why when the probe does not apply.
 
     Examples
     --------
@@ -312,6 +339,9 @@ def build_probe(name: str, network: Network, v: np.ndarray | None = None,
     ...                          v=[1, 1])
     >>> net.particles
     [2, 2]
+    >>> build_probe("optimal-ghz", Network([QubitEnsemble(3), QubitEnsemble(2)]),
+    ...             v=[1, 1])[1].particles                   # 5 = 3 + 2, one left over
+    [3, 2]
     """
     probe = PROBES.get(name)
     if probe is None or probe.is_reference:
@@ -328,9 +358,13 @@ def build_probe(name: str, network: Network, v: np.ndarray | None = None,
 def default_measurement(network: Network, probe: str | None = None):
     """The measurement :func:`~qsn_qutip.experiment.simulate_task` (and ``qsn simulate``) uses.
 
-    * ``"ghz"``, ``"optimal-ghz"`` (GHZ-like, Eq. 1; the registry's ``readout="parity"``):
-      :func:`~qsn_qutip.measurement.parity`, which saturates their QCRB for
+    * ``"ghz"`` (GHZ-like, Eq. 1; the registry's ``readout="parity"``):
+      :func:`~qsn_qutip.measurement.parity`, which saturates its QCRB for
       :math:`\\theta = v^T\\phi`;
+    * ``"ghz-type"``, ``"optimal-ghz"`` (the GHZ-type probe, more than two branches when
+      :math:`n \\not\\propto |v|`): :func:`~qsn_qutip.measurement.local_readout`, which
+      saturates :math:`v^TF^{+}v` away from isolated special phases (parity does not once
+      there are more than two branches; :mod:`~qsn_qutip.probes.ghz_type`);
     * every other probe (``"local-ghz"``, ``"optimal-separable"``, ``"product"``, a user's
       state): :func:`~qsn_qutip.measurement.local_readout`, which saturates the QCRB of local
       GHZ probes (and of qubits in :math:`|+\\rangle^{\\otimes n}`); Proposition 2 guarantees
