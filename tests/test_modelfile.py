@@ -341,3 +341,18 @@ def test_readme_sweep_example_gives_the_papers_verdict(tmp_path):
         cells = dict(zip(header, row))
         assert cells["best"] in ("ghz", "ghz-type", "optimal-ghz"), row
         assert float(cells["ratio"]) == pytest.approx(0.5, rel=1e-6)     # even N: 1/2
+
+
+def test_sweep_states_why_probes_are_missing():
+    done = qsn("sweep", MODELS / "uneven_ensembles.toml", "--vary", "sensor.left.n=4,5",
+               "--backend", "serial", "--progress", "")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "resources = total" in lines[0]
+    header = lines[1].split()
+    assert "notes" not in header and "resources" not in header
+    rows = [dict(zip(header, line.split())) for line in lines[2:4]]
+    assert [row["best"] for row in rows] == ["optimal-ghz", "optimal-ghz"]
+    notes = [line for line in lines if line.startswith("at sensor.left.n=")]
+    assert any("ghz: Eq. 1 needs particle numbers proportional to |v|" in n for n in notes)
+    assert any("time-shared: " in n and "reference" in n for n in notes)

@@ -91,12 +91,10 @@ def varied(raw: dict, assignments: dict, origin: str = "<string>") -> dict:
 def model_point(raw: dict, origin: str, **assignments) -> dict:
     """Bounds of every probe of the model ``raw`` varied by ``assignments`` (a sweep point).
 
-    Returns one column per probe (its bound; ``None`` when it does not apply or cannot
-    estimate the task) and the verdict (``best``, ``ratio``).
+    Returns :meth:`~qsn_qutip.report.Comparison.sweep_row`: one column per probe (its bound;
+    ``None`` when it does not apply or cannot estimate the task), the verdict (``best``,
+    ``ratio``) under the model's resource constraint (``resources``), and ``notes``: why a
+    probe is n/a or not ranked.
     """
     from ..modelfile import model_from_dict    # here: the grid helpers above need no physics
-    result = model_from_dict(varied(raw, assignments, origin), origin).compare()
-    summary = result.to_dict()
-    row = {p["name"]: p["bound"] for p in summary["probes"]}
-    row.update(best=summary["verdict"]["best"], ratio=summary["verdict"]["ratio"])
-    return row
+    return model_from_dict(varied(raw, assignments, origin), origin).compare().sweep_row()
