@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
+#: ``qsn simulate --trials`` above this is refused: every trial is one simulated experiment
+#: with its own estimate (milliseconds each), so 10^6 trials already take many minutes
+MAX_TRIALS = 10 ** 6
+
 # Everything that needs QuTiP (the model files, the physics, matplotlib) is imported inside the
 # command that uses it: ``qsn --help``, ``qsn <command> --help`` and usage errors stay instant.
 
@@ -61,17 +65,52 @@ def _json(document: dict) -> str:
     return json.dumps(json_ready(document), indent=2, allow_nan=False)
 
 
-def _checked_output(path: str | None, formats=("png", "pdf", "svg")) -> Path | None:
-    """Validate an output file name before any work is done."""
+def _checked_output(path: str | None, formats=("png", "pdf", "svg"),
+                    option: str = "output") -> Path | None:
+    """Validate an output file name before any work is done: its format, and that a file can
+    be written there (not a directory, an existing and writable directory)."""
+    from ._io import writable_path
     if path is None:
         return None
     out = Path(path)
     if out.suffix.lstrip(".").lower() not in formats:
-        raise QSNError(f"{path}: the picture must end in one of "
+        raise QSNError(f"{option}: {path}: the file name must end in one of "
                        f"{', '.join('.' + f for f in formats)}")
-    if out.parent != Path("") and not out.parent.is_dir():
-        raise QSNError(f"{path}: the directory {out.parent} does not exist")
+    return writable_path(out, option)
+
+
+def _checked_directory(path: str, option: str) -> Path:
+    """Validate an output directory before any work is done: an existing writable directory,
+    or a new one in an existing writable directory."""
+    import os
+    out = Path(path)
+    if out.exists():
+        if not out.is_dir():
+            raise QSNError(f"{option}: {path} exists and is not a directory")
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise QSNError(f"{option}: {path}: no permission to write in this directory")
+        return out
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise QSNError(f"{option}: {path}: the directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise QSNError(f"{option}: {path}: no permission to create it in {parent}")
     return out
+
+
+def _count(name: str, minimum: int, maximum: int | None = None):
+    """An argparse type: an integer in [minimum, maximum], refused with one line otherwise."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") \
+                from None
+        if value < minimum or (maximum is not None and value > maximum):
+            limit = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+            raise argparse.ArgumentTypeError(f"{name} must be an integer {limit}, got {value}")
+        return value
+    return parse
 
 
 def _compared(model: Model):
@@ -82,7 +121,7 @@ def _compared(model: Model):
 
 
 def _run(args: argparse.Namespace) -> int:
-    plot_path = _checked_output(args.plot)
+    plot_path = _checked_output(args.plot, option="--plot")
     model = _model(args.model)
     result = _compared(model)
     if plot_path is not None:
@@ -108,7 +147,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _draw(args: argparse.Namespace) -> int:
-    out = _checked_output(args.output) or Path(Path(args.model).stem + "_network.png")
+    out = _checked_output(args.output or Path(args.model).stem + "_network.png",
+                          option="-o")
     model = _model(args.model)
     from .figures import network as network_figure
     from .figures.output import save_figure
@@ -135,6 +175,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _figures(args: argparse.Namespace) -> int:
     from .figures import render_all
+    _checked_directory(args.out, "--out")
     for path in render_all(args.out, only=args.only, fmt=args.format):
         print(path)
     return 0
@@ -283,13 +324,14 @@ def _build_parser() -> _Parser:
     simulate.add_argument("model", help="the model file (TOML)")
     simulate.add_argument("--repeats", type=int, metavar="MU",
                           help="repeats (shots) per trial (default: the model's repeats)")
-    simulate.add_argument("--trials", type=int, default=200, metavar="T",
-                          help="simulated trials (default 200)")
+    simulate.add_argument("--trials", type=_count("--trials", 2, MAX_TRIALS), default=200,
+                          metavar="T", help=f"simulated trials, 2 to {MAX_TRIALS} (default 200)")
     simulate.add_argument("--probe", metavar="NAME",
                           help="the probe (default: the model's first probe state)")
     simulate.add_argument("--estimator", choices=("mle", "bayes"), default="mle",
                           help="maximum likelihood (default) or Bayesian posterior mean")
-    simulate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    simulate.add_argument("--seed", type=_count("--seed", 0), default=0,
+                          help="random seed, an integer >= 0 (default 0)")
     simulate.add_argument("--json", action="store_true", help="print one JSON document")
     simulate.set_defaults(run=_simulate)
 
@@ -313,6 +355,22 @@ def _build_parser() -> _Parser:
     return parser
 
 
+def _closed_pipe() -> int:
+    """The reader of stdout went away (``qsn demo | head``): stop quietly, as ``cat`` does.
+
+    Python would report the failed flush of stdout at exit once more; stdout is pointed at
+    ``/dev/null`` so that nothing is printed.  The exit code is 141 (128 + SIGPIPE), what a
+    shell reports for a command stopped by a closed pipe.
+    """
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):   # no file descriptor (stdout redirected)
+        pass
+    return 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``qsn`` console script; returns the exit code."""
     try:
@@ -320,4 +378,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except QSNError as err:
         print(f"qsn: error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return _closed_pipe()
+    except MemoryError:
+        print("qsn: error: out of memory; the model is too large for this machine (the "
+              "toolkit refuses single objects above tolerances.max_bytes, but the work as a "
+              "whole did not fit)", file=sys.stderr)
         return 2

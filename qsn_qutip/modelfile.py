@@ -383,12 +383,40 @@ def _task(source: _Source, raw, network: Network, repeats: int) -> Task:
         raise source.error("task", str(err), table="task") from None
 
 
+#: a model file larger than this is refused unread (a hand-written model is a few KiB)
+MAX_MODEL_BYTES = 2 ** 20
+#: arrays and tables nested deeper than this are refused (a model file needs 4 levels)
+MAX_NESTING = 32
+
+
 def read_toml(text: str, origin: str = "<string>") -> dict:
-    """The TOML ``text`` as a dict, or a :class:`QSNError` naming ``origin``."""
+    """The TOML ``text`` as a dict, or a :class:`QSNError` naming ``origin``.
+
+    Arrays and tables nested deeper than :data:`MAX_NESTING` levels are refused (Python's
+    TOML reader would fail with a ``RecursionError`` from about 400 levels on).
+
+    Examples
+    --------
+    >>> read_toml("a = " + "[" * 40 + "]" * 40, "deep.toml")
+    Traceback (most recent call last):
+    ...
+    qsn_qutip.errors.QSNError: deep.toml: arrays or tables nested more than 32 levels deep
+    """
+    too_deep = QSNError(f"{origin}: arrays or tables nested more than {MAX_NESTING} levels deep")
     try:
-        return tomllib.loads(text)
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise QSNError(f"{origin}: not valid TOML: {err}") from None
+    except RecursionError:
+        raise too_deep from None
+    level = [raw]                         # breadth first, one level of nesting at a time
+    for _ in range(MAX_NESTING + 1):
+        level = [x for item in level
+                 for x in (item.values() if isinstance(item, dict) else item)
+                 if isinstance(x, (dict, list))]
+        if not level:
+            return raw
+    raise too_deep
 
 
 def parse_model(text: str, origin: str = "<string>") -> Model:
@@ -467,9 +495,23 @@ def load_model(path: str | Path) -> Model:
     >>> model.network.n_params
     1
     """
+    import os
+    import stat
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise QSNError(f"path must be the model file's name (str or Path), got "
+                       f"{type(path).__name__}")
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if not stat.S_ISREG(path.stat().st_mode):     # a device or a pipe could never end
+            raise QSNError(f"{path}: not a regular file (a directory, device or pipe); a "
+                           f"model file is a TOML text file")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_MODEL_BYTES + 1)   # never more, whatever the file claims
+        if len(data) > MAX_MODEL_BYTES:
+            raise QSNError(f"{path}: larger than {MAX_MODEL_BYTES // 1024} KiB, the limit for "
+                           f"a model file (qsn_qutip.modelfile.MAX_MODEL_BYTES)")
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
         raise QSNError(f"{path}: cannot read the model file: {reason}") from None

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from .errors import QSNError
 
-__all__ = ["Tolerances", "tolerances"]
+__all__ = ["Tolerances", "tolerances", "check_memory", "format_bytes"]
 
 
 @dataclasses.dataclass
@@ -48,6 +48,11 @@ class Tolerances:
         search for a low-rank support before a full eigendecomposition
         (:func:`qsn_qutip.estimation.mixed.low_rank_support`); a huge value switches the
         search off (the QFIM is the same to round-off, only the time differs).
+    max_bytes : int
+        The largest single array (a dense ket, density matrix or operator) the toolkit will
+        allocate, in bytes (default 4 GiB).  Larger objects are refused up front by
+        :func:`check_memory`, with the size they would need, instead of failing half-way with
+        a ``MemoryError``; raise it on a machine with more memory.
     """
 
     atol: float = 1e-10
@@ -59,6 +64,7 @@ class Tolerances:
     ratio_rtol: float = 1e-9
     degeneracy_rtol: float = 1e-7
     sketch_min_size: int = 512
+    max_bytes: int = 4 * 2 ** 30
 
     @contextlib.contextmanager
     def __call__(self, **changes: float) -> Iterator["Tolerances"]:
@@ -78,3 +84,55 @@ class Tolerances:
 
 
 tolerances = Tolerances()
+
+
+def format_bytes(nbytes: int) -> str:
+    """``nbytes`` in binary units for messages.
+
+    Examples
+    --------
+    >>> format_bytes(3 * 2 ** 30), format_bytes(16 * 10 ** 12), format_bytes(512)
+    ('3.0 GiB', '14.6 TiB', '512 B')
+    """
+    value, unit = float(nbytes), "B"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if value < 1024 or unit == "EiB":
+            break
+        value /= 1024
+    return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+
+
+def check_memory(nbytes: int, what: str) -> int:
+    """Refuse, before allocating, an array of ``nbytes`` bytes above ``tolerances.max_bytes``.
+
+    Parameters
+    ----------
+    nbytes : int
+        What the array would need (a Python int: no overflow for huge spaces).
+    what : str
+        The object, for the message (e.g. ``"a ket of dimension 2^64"``).
+
+    Returns
+    -------
+    int
+        ``nbytes``.
+
+    Raises
+    ------
+    QSNError
+        Naming ``what``, the memory it would need and the limit.
+
+    Examples
+    --------
+    >>> check_memory(16 * 1000, "a ket of dimension 1000")
+    16000
+    >>> check_memory(16 * 2 ** 64, "a ket of dimension 2^64")
+    Traceback (most recent call last):
+    ...
+    qsn_qutip.errors.QSNError: a ket of dimension 2^64 would need 256.0 EiB, above the limit tolerances.max_bytes = 4.0 GiB (raise it with qsn_qutip.tolerances(max_bytes=...) on a machine with more memory)
+    """
+    if nbytes > tolerances.max_bytes:
+        raise QSNError(f"{what} would need {format_bytes(nbytes)}, above the limit "
+                       f"tolerances.max_bytes = {format_bytes(tolerances.max_bytes)} (raise it "
+                       f"with qsn_qutip.tolerances(max_bytes=...) on a machine with more memory)")
+    return nbytes

@@ -21,8 +21,9 @@ import qutip
 import scipy.linalg
 
 from .errors import QSNError
+from ._checks import check_operator
 from ._linalg import diagonal_of
-from .network import Network
+from .network import Network, check_network
 from .options import tolerances
 
 __all__ = ["separable_counterpart", "ancilla_counterpart", "proposition1_gap",
@@ -36,7 +37,12 @@ def joint_eigenspaces(ops: Sequence[qutip.Qobj]) -> list[np.ndarray]:
     :math:`c_j`) has exactly the joint eigenspaces as its eigenspaces, so its eigenvectors,
     grouped by (numerically) equal eigenvalue, span them; degenerate eigenspaces stay whole.
     """
-    mats = [op.full() for op in ops]
+    if isinstance(ops, qutip.Qobj) or not isinstance(ops, Sequence) or not ops:
+        raise QSNError(f"ops must be a non-empty list of Hermitian Qobj operators, got "
+                       f"{type(ops).__name__}")
+    mats = [check_operator(op, f"ops[{k}]", dims=ops[0].dims[0]
+                           if isinstance(ops[0], qutip.Qobj) else None).full()
+            for k, op in enumerate(ops)]
     coefficients = np.random.default_rng(12345).uniform(1.0, 2.0, len(mats))
     combination = sum(c * m for c, m in zip(coefficients, mats))
     values, vecs = np.linalg.eigh(combination)
@@ -79,11 +85,11 @@ def separable_counterpart(state: qutip.Qobj, network: Network) -> qutip.Qobj:
     array([[4., 0.],
            [0., 4.]])
     """
-    state = network.check(state)
+    state = _checked(state, network)
     for k, sensor in enumerate(network.sensors):
         if not sensor.commuting:
             raise QSNError(f"separable_counterpart needs commuting generators (Theorem 1); "
-                           f"sensor {k} ({sensor!r}) has non-commuting ones: use "
+                           f"{network.which(k)} ({sensor!r}) has non-commuting ones: use "
                            f"ancilla_counterpart (Theorem 2)")
     factors = []
     for k, sensor in enumerate(network.sensors):
@@ -94,6 +100,12 @@ def separable_counterpart(state: qutip.Qobj, network: Network) -> qutip.Qobj:
             amplitudes += np.sqrt(max(weight, 0.0)) * basis[:, 0]
         factors.append(qutip.Qobj(amplitudes, dims=[sensor.dims, [1] * len(sensor.dims)]))
     return qutip.tensor(factors).unit()
+
+
+def _checked(state, network) -> qutip.Qobj:
+    """``state`` checked to be a quantum state on ``network`` (a :class:`Network`), as the
+    QFIM checks it: a normalised ket, or a Hermitian unit-trace PSD density matrix."""
+    return check_network(network).check(state, "state", physical=True)
 
 
 def _cheapest_purification(rho: np.ndarray, resource: np.ndarray) -> np.ndarray:
@@ -141,13 +153,13 @@ def ancilla_counterpart(state: qutip.Qobj, network: Network) -> tuple[qutip.Qobj
     >>> doubled.dims[0], doubled.partition
     ([3, 3, 3, 3], [[0, 1, 2], [], [3, 4, 5], []])
     """
-    state = network.check(state)
+    state = _checked(state, network)
     factors = []
     for k, sensor in enumerate(network.sensors):
         resource = diagonal_of(sensor.resource_operator)
         if resource is None:
-            raise QSNError(f"ancilla_counterpart needs a diagonal resource operator; sensor "
-                           f"{k} ({sensor!r}) has a non-diagonal one")
+            raise QSNError(f"ancilla_counterpart needs a diagonal resource operator; "
+                           f"{network.which(k)} ({sensor!r}) has a non-diagonal one")
         amplitudes = _cheapest_purification(network.reduced_state(state, k).full(), resource)
         factors.append(qutip.Qobj(amplitudes, dims=[sensor.dims * 2, [1] * (2 * len(sensor.dims))]))
     return qutip.tensor(factors).unit(), network.with_ancillas()
@@ -172,13 +184,25 @@ def proposition1_gap(F, partition: Sequence[Sequence[int]]) -> list[np.ndarray]:
     >>> proposition1_gap([[2.0, 1.0], [1.0, 2.0]], [[0], [1]])[0].round(12)
     array([[0.16666667]])
     """
-    F = np.asarray(F, dtype=float)
+    try:
+        F = np.asarray(F, dtype=float)
+    except (TypeError, ValueError):
+        raise QSNError(f"F must be a square matrix of real numbers, got {F!r}") from None
     if F.ndim != 2 or F.shape[0] != F.shape[1]:
         raise QSNError(f"F must be a square matrix, got shape {F.shape}")
-    indices = sorted(i for block in partition for i in block)
-    if indices != list(range(F.shape[0])):
-        raise QSNError(f"partition must split the indices 0..{F.shape[0] - 1} into blocks, "
-                       f"got {list(map(list, partition))}")
+    if not np.all(np.isfinite(F)):
+        raise QSNError("F contains NaN or inf entries")
+    try:
+        blocks = [[int(i) for i in block] if all(isinstance(i, (int, np.integer))
+                                                 and not isinstance(i, bool) for i in block)
+                  else None for block in partition]
+    except TypeError:
+        blocks = [None]
+    indices = sorted(i for block in blocks if block is not None for i in block)
+    if None in blocks or indices != list(range(F.shape[0])):
+        raise QSNError(f"partition must split the indices 0..{F.shape[0] - 1} into blocks "
+                       f"(lists of int), got {partition!r}")
+    partition = blocks
     lam = np.linalg.eigvalsh((F + F.T) / 2)
     if lam[0] <= tolerances.rank_rtol * max(lam[-1], 0.0):
         raise QSNError("F must be invertible (positive definite) for Proposition 1; its "

@@ -208,3 +208,90 @@ def test_repr():
 def test_errors(make, match):
     with pytest.raises(QSNError, match=match):
         make()
+
+
+# -- sizes, naming, resources in one pass ---------------------------------------------------------
+def test_size_is_exact_beyond_int64():
+    """64 one-qubit sensors: 2^64, not the int64 overflow 0 (which ``qsn check`` printed)."""
+    net = Network([QubitEnsemble(1)] * 64)
+    assert net.size == 2 ** 64 and type(net.size) is int
+    assert Network([QubitEnsemble(1, basis="full")] * 70).size == 2 ** 70
+
+
+def test_dense_objects_are_refused_with_their_memory():
+    big = Network([QubitEnsemble(1)] * 40)                # D = 2^40: a ket needs 16 TiB
+    with pytest.raises(QSNError, match=r"the unitary U\(phi\): a dense operator of dimension "
+                                       r"D = 1099511627776 would need 16777216\.0 EiB"):
+        big.unitary(np.zeros(40))
+    with pytest.raises(QSNError, match=r"the resource operator: a ket of dimension "
+                                       r"D = 1099511627776 would need 16\.0 TiB"):
+        big.resource_operator
+
+
+def test_which_names_sensors_one_based_or_by_name():
+    net = Network([QubitEnsemble(2, name="left"), QubitEnsemble(2), OpticalMode(1)])
+    assert [net.which(k) for k in range(3)] == ["sensor 'left'", "sensor 2", "sensor 3"]
+
+
+@networks
+def test_mean_resource_in_one_pass_equals_the_embedded_operator(make):
+    net = make()
+    for state in (states.random_pure(net, seed=3), states.random_mixed(net, rank=3, seed=2)):
+        assert net.mean_resource(state) == pytest.approx(
+            float(qutip.expect(net.resource_operator, state)), rel=1e-12)
+
+
+def test_physical_check_accepts_states_and_names_the_argument():
+    net = NETWORKS["two-dicke"]()
+    for state in (states.random_pure(net, seed=1), states.random_mixed(net, rank=4, seed=1)):
+        assert net.check(state, physical=True) is state
+    with pytest.raises(QSNError, match="probe must be normalised"):
+        net.check(2 * states.random_pure(net, seed=1), "probe", physical=True)
+
+
+# -- truncated Fock spaces -----------------------------------------------------------------------
+def test_a_coherent_state_at_the_cutoff_is_flagged_and_its_qfi_is_too_low():
+    """Mean photon number 6 at cutoff 12 with a Kerr generator: the truncated state's QFI is
+    9 % below 4 Var(n^2) of the true coherent state (the issue's case); the network says so."""
+    from qsn_qutip import qfim
+    from qsn_qutip.network import TruncationWarning
+    net = Network([OpticalMode(12, "kerr", name="kerr")])
+    psi = qutip.coherent(13, np.sqrt(6))
+    lam = 6.0
+    exact = 4 * (4 * lam ** 3 + 6 * lam ** 2 + lam)
+    assert qfim(psi, net.generators)[0, 0] < 0.92 * exact          # silently low before
+    with pytest.raises(QSNError, match=r"state: sensor 'kerr' \(Kerr mode N=12\) holds "
+                                       r"probability 0\.0383"):
+        net.check_truncation(psi)
+    with pytest.warns(TruncationWarning, match="raise the cutoff"):
+        assert net.check_truncation(psi, warn=True) is psi
+    wide = Network([OpticalMode(40, "kerr")])
+    big = qutip.coherent(41, np.sqrt(6))
+    assert wide.truncation_note(big) is None
+    assert qfim(big, wide.generators)[0, 0] == pytest.approx(exact, rel=1e-9)
+
+
+def test_truncation_is_checked_on_the_modes_only():
+    """A mode among other sensors: its reduced state is checked, the qubits are skipped."""
+    net = Network([QubitEnsemble(2), OpticalMode(8, name="m")])
+    fine = qutip.tensor(qutip.basis(3, 0), qutip.coherent(9, 0.3))
+    cut = qutip.tensor(qutip.basis(3, 0), qutip.coherent(9, 2.0))
+    assert net.truncation_weights(fine) == [0.0, 0.0]
+    assert net.truncation_weights(cut)[1] > 1e-3
+    assert "sensor 'm'" in net.truncation_note(cut)
+
+
+def test_built_in_probes_on_modes_at_their_cutoff_are_not_flagged():
+    """GHZ-like, local GHZ and NOON states put |photons> = |cutoff>: exact, no note."""
+    net = Network([OpticalMode(2), OpticalMode(2)])
+    for state in (states.ghz_like(net, [1, -1]), states.local_ghz(net), states.noon(net, 2)):
+        assert net.truncation_note(state) is None
+
+
+def test_a_users_probe_cut_by_the_cutoff_warns_through_compare():
+    from qsn_qutip import compare
+    from qsn_qutip.network import TruncationWarning
+    net = Network([OpticalMode(12, "kerr"), OpticalMode(12, "kerr")])
+    psi = qutip.tensor(qutip.coherent(13, np.sqrt(6)), qutip.coherent(13, np.sqrt(6)))
+    with pytest.warns(TruncationWarning, match=r"probes\[\d+\] \(coherent\): sensor 1"):
+        compare(net, weights=[1, 1], probes=[("coherent", psi)])

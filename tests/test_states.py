@@ -128,7 +128,7 @@ def test_proportional_allocation(v, total, expected):
 
 
 def test_ghz_like_errors():
-    with pytest.raises(QSNError, match="at most one parameter per sensor; sensor 1"):
+    with pytest.raises(QSNError, match="at most one parameter per sensor; sensor 2"):
         states.ghz_like(Network([QubitEnsemble(1), MultiLevelAtom(spin=1, axes="xy")]),
                         [1.0, 1.0, 1.0])
     with pytest.raises(QSNError, match="must have length 2"):
@@ -178,7 +178,7 @@ def test_local_ghz_qfim_is_diagonal_with_squared_gaps():
 
 
 def test_local_ghz_needs_at_most_one_parameter_per_sensor():
-    with pytest.raises(QSNError, match="at most one parameter per sensor; sensor 1"):
+    with pytest.raises(QSNError, match="at most one parameter per sensor; sensor 2"):
         states.local_ghz(Network([QubitEnsemble(2), MultiLevelAtom(spin=1, axes="xyz")]))
 
 
@@ -253,7 +253,7 @@ def test_mixed_basis_networks_agree(bases, probe, reference):
 
 
 def test_spin_coherent_needs_qubits():
-    with pytest.raises(QSNError, match="needs qubit ensembles; sensor 1"):
+    with pytest.raises(QSNError, match="needs qubit ensembles; sensor 2"):
         states.spin_coherent(Network([QubitEnsemble(1), MultiLevelAtom(spin=0.5)]))
 
 
@@ -314,9 +314,9 @@ def test_generalized_noon_with_more_photons():
 @pytest.mark.parametrize("make,match", [
     (lambda: states.noon(Network([OpticalMode(2)] * 3), 2), "two modes"),
     (lambda: states.noon(Network([QubitEnsemble(2), OpticalMode(2)]), 2),
-     "needs optical modes; sensor 0"),
+     "needs optical modes; sensor 1"),
     (lambda: states.noon(Network([OpticalMode(2), OpticalMode(3)]), 3),
-     "needs cutoff >= 3; sensor 0 has cutoff 2"),
+     "needs cutoff >= 3; sensor 1 has cutoff 2"),
     (lambda: states.noon(Network([OpticalMode(2)] * 2), 0), "photons must be"),
     (lambda: states.generalized_noon(Network([OpticalMode(2)] * 2), 2, reference=2),
      "reference must index"),
@@ -371,3 +371,61 @@ def test_random_mixed_is_reproducible_with_the_right_rank(rank):
 def test_random_mixed_rank_errors(rank, match):
     with pytest.raises(QSNError, match=match):
         states.random_mixed(RANDOM_NET, rank=rank, seed=1)
+
+
+# -- large ensembles through compare and qsn run (the README's claim) -------------------------------
+def _two_ensembles_model(tmp_path, n: int):
+    path = tmp_path / "large.toml"
+    path.write_text(f'[[sensor]]\nname = "left"\nkind = "qubits"\nn = {n}\n'
+                    f'[[sensor]]\nname = "right"\nkind = "qubits"\nn = {n}\n'
+                    f'[task]\nweights = [1, 1]\n')
+    return path
+
+
+def _product_bound(out: str) -> float:
+    line = next(line for line in out.splitlines() if line.startswith("product "))
+    return float(line.split()[3])
+
+
+@pytest.mark.parametrize("n", [2000, pytest.param(10 ** 4, marks=pytest.mark.slow)])
+def test_large_ensembles_through_compare_and_qsn_run(n, tmp_path, run_qsn):
+    """Two ensembles of n qubits (D = (n+1)^2, 10^8 amplitudes at n = 10^4): the product
+    probe's bound is v^T F^-1 v = 2/n with F = diag(n, n) for v = (-1, 1) (and Tr F^-1 = 2/n
+    for weights (1, 1) in ``qsn run``), the GHZ-like one ||v||_1^2/N^2; about 1 s at n = 2000
+    and 20 s (2.4 GiB) at n = 10^4."""
+    from qsn_qutip import compare
+    net = Network([QubitEnsemble(n, name="left"), QubitEnsemble(n, name="right")])
+    result = compare(net, v=[-1, 1], probes=["product", "ghz"])
+    bounds = {p["name"]: p["bound"] for p in result.to_dict()["probes"]}
+    assert bounds["product"] == pytest.approx(2 / n, rel=1e-9)
+    assert bounds["ghz"] == pytest.approx(4 / (2 * n) ** 2, rel=1e-9)
+    code, out, err = run_qsn("run", _two_ensembles_model(tmp_path, n))
+    assert code == 0, err
+    assert _product_bound(out) == pytest.approx(2 / n, rel=1e-5)
+
+
+# -- seeds and networks checked --------------------------------------------------------------------
+@pytest.mark.parametrize("make", [
+    lambda net: states.random_pure(net, seed=-1),
+    lambda net: states.random_mixed(net, seed=-3),
+    lambda net: states.random_pure(net, seed=2.5),
+], ids=["pure-negative", "mixed-negative", "pure-float"])
+def test_random_states_check_the_seed(make):
+    with pytest.raises(QSNError, match="seed must be an integer >= 0"):
+        make(Network([QubitEnsemble(2)]))
+
+
+@pytest.mark.parametrize("builder", ["local_ghz", "product", "random_pure", "random_mixed"])
+def test_a_list_of_sensors_is_not_a_network(builder):
+    with pytest.raises(QSNError, match=r"network must be a Network, got list: wrap the sensors"):
+        getattr(states, builder)([QubitEnsemble(2)])
+
+
+def test_builders_refuse_spaces_that_do_not_fit():
+    big = Network([QubitEnsemble(1)] * 64)
+    for build in (states.product, states.local_ghz, states.random_pure,
+                  lambda net: states.ghz_like(net, [1] * 64)):
+        with pytest.raises(QSNError, match="D = 18446744073709551616 would need 256.0 EiB"):
+            build(big)
+    with pytest.raises(QSNError, match="random_mixed: a dense operator of dimension D = 1048576"):
+        states.random_mixed(Network([QubitEnsemble(1)] * 20))

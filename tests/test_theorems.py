@@ -194,3 +194,33 @@ def test_counterparts_check_the_state_dims():
         separable_counterpart(qutip.rand_ket(5), net)
     with pytest.raises(QSNError, match="dims"):
         ancilla_counterpart(qutip.rand_ket(5), net)
+
+
+# -- the counterparts validate the state as the QFIM does ------------------------------------------
+def _on(net, matrix) -> qutip.Qobj:
+    return qutip.Qobj(np.asarray(matrix, dtype=complex), dims=net.dims)
+
+
+def _bad_states(net):
+    d = net.size
+    not_psd = np.diag([1.5, -0.5] + [0.0] * (d - 2))
+    not_hermitian = np.diag([0.5, 0.5] + [0.0] * (d - 2))
+    not_hermitian[0, 1] = 0.3
+    with_nan = np.diag([np.nan, 1.0] + [0.0] * (d - 2))
+    return {"not-psd": (_on(net, not_psd), "positive semidefinite"),
+            "not-hermitian": (_on(net, not_hermitian), "Hermitian"),
+            "nan": (_on(net, with_nan), "NaN"),
+            "trace-2": (_on(net, np.eye(d) * 2 / d), "normalised"),
+            "ket-3x": (3 * qutip.basis(net.ket_dims, [0] * len(net.ket_dims)), "normalised")}
+
+
+@pytest.mark.parametrize("case", ["not-psd", "not-hermitian", "nan", "trace-2", "ket-3x"])
+@pytest.mark.parametrize("construction", ["separable", "ancilla"])
+def test_counterparts_refuse_what_is_not_a_state(case, construction):
+    """A non-PSD, NaN, non-Hermitian or unnormalised input used to give a 'counterpart'
+    (square roots of negative weights clipped to 0, NaN amplitudes): QSNError naming state."""
+    net = Network([QubitEnsemble(1), QubitEnsemble(1)])
+    state, match = _bad_states(net)[case]
+    build = separable_counterpart if construction == "separable" else ancilla_counterpart
+    with pytest.raises(QSNError, match=rf"^state.*{match}|^state must be {match}"):
+        build(state, net)

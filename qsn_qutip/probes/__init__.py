@@ -308,7 +308,8 @@ def parse_probe(probe, network: Network, *,
         return probe
     if (isinstance(probe, tuple) and len(probe) == 2 and isinstance(probe[0], str)
             and isinstance(probe[1], qutip.Qobj)):
-        return probe[0], network.check(probe[1], f"{argument} ({probe[0]})")
+        return probe[0], network.check_truncation(probe[1], f"{argument} ({probe[0]})",
+                                                  warn=True)
     raise QSNError(f"{argument} must be a probe name or a (name, Qobj) pair, got {probe!r}")
 
 

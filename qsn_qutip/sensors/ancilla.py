@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import qutip
 
+from ..errors import QSNError
 from .base import Sensor
 
 __all__ = ["Ancilla"]
@@ -27,6 +28,9 @@ class Ancilla(Sensor):
     kind = "ancilla"
 
     def __init__(self, sensor: Sensor, *, name: str | None = None):
+        if not isinstance(sensor, Sensor):
+            raise QSNError(f"sensor must be the Sensor the ancilla copies, got "
+                           f"{type(sensor).__name__}")
         super().__init__(name=name if name is not None else
                          (f"{sensor.name} ancilla" if sensor.name else None))
         self.sensor = sensor

@@ -10,6 +10,7 @@ summed over atoms and the resource is the number of atoms.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -66,21 +67,28 @@ class MultiLevelAtom(Sensor):
             if self.levels.size < 2:
                 raise QSNError(f"levels needs at least 2 entries, got {self.levels.size}")
             self.spin, self.axes = None, "z"
-            single = [qutip.qdiags(self.levels, 0)]
+            self.level_count = self.levels.size
         else:
             if isinstance(spin, bool) or not isinstance(spin, numbers.Real):
                 raise QSNError(f"spin must be a positive integer or half-integer, got {spin!r}")
             twice = 2 * float(spin)
             if not np.isfinite(twice) or twice <= 0 or twice != round(twice):
                 raise QSNError(f"spin must be a positive integer or half-integer, got {spin!r}")
-            if not axes or set(axes) - set("xyz") or len(set(axes)) != len(axes):
+            if (not isinstance(axes, str) or not axes or set(axes) - set("xyz")
+                    or len(set(axes)) != len(axes)):
                 raise QSNError(f"axes must be distinct letters from 'xyz', got {axes!r}")
             self.levels, self.spin, self.axes = None, float(spin), axes
-            single = [qutip.jmat(self.spin, a) for a in axes]
-        self.level_count = single[0].shape[0]
-        if self.level_count ** self.atoms > MAX_DIMENSION:
-            raise QSNError(f"{self.atoms} atoms of {self.level_count} levels need dimension "
-                           f"{self.level_count ** self.atoms} > {MAX_DIMENSION}")
+            self.level_count = int(round(twice)) + 1
+        # checked before anything is allocated (spin=1e9 would otherwise build 2e9 levels)
+        if (self.atoms * math.log2(self.level_count) > math.log2(MAX_DIMENSION) + 1
+                or self.level_count ** self.atoms > MAX_DIMENSION):   # exact once it is small
+            given = f"spin={spin!r}" if spin is not None else f"{self.level_count} levels"
+            raise QSNError(f"{given}, atoms={self.atoms}: {self.atoms} atom(s) of "
+                           f"{self.level_count} levels need dimension {self.level_count}^"
+                           f"{self.atoms}, above the limit {MAX_DIMENSION} "
+                           f"(qsn_qutip.sensors.atoms.MAX_DIMENSION)")
+        single = ([qutip.qdiags(self.levels, 0)] if self.levels is not None
+                  else [qutip.jmat(self.spin, a) for a in axes])
         self._generators = [self._collective(op) for op in single]
 
     def _collective(self, op: qutip.Qobj) -> qutip.Qobj:

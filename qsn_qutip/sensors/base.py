@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import abc
 import itertools
+import math
 from functools import cached_property
 
 import numpy as np
@@ -44,6 +45,8 @@ class Sensor(abc.ABC):
     model_required: tuple[str, ...] = ()
 
     def __init__(self, *, name: str | None = None):
+        if name is not None and not isinstance(name, str):
+            raise QSNError(f"name must be a string (or None), got {type(name).__name__}")
         self.name = name
 
     @classmethod
@@ -92,8 +95,8 @@ class Sensor(abc.ABC):
     # -- shared behaviour --------------------------------------------------------------
     @property
     def size(self) -> int:
-        """Dimension of the local Hilbert space."""
-        return int(np.prod(self.dims))
+        """Dimension of the local Hilbert space (a Python int: exact for any size)."""
+        return math.prod(int(d) for d in self.dims)
 
     @property
     def n_params(self) -> int:
@@ -111,6 +114,21 @@ class Sensor(abc.ABC):
         """The sensor this one is a parameter-free local copy of (an ancilla, Theorem 2), or
         None for a sensor of its own."""
         return None
+
+    #: True for a sensor whose space truncates an infinite one (an optical mode's Fock cutoff):
+    #: only then can :meth:`truncation_weight` be non-zero
+    truncated: bool = False
+
+    def truncation_weight(self, reduced_state: qutip.Qobj) -> float:
+        r"""The probability ``reduced_state`` (this sensor's density matrix) holds where the
+        truncation of the space cuts a distribution off: 0 for a finite-dimensional sensor.
+
+        A state with weight there is the truncation of a state that goes beyond the space,
+        and its QFI is that of the truncated state, not of the intended one (too low for a
+        coherent state near the cutoff).  :meth:`qsn_qutip.Network.check_truncation`
+        compares it with ``tolerances.truncation`` for every sensor of a network.
+        """
+        return 0.0
 
     @cached_property
     def commuting(self) -> bool:

@@ -16,7 +16,7 @@ import qutip
 
 from ..errors import QSNError
 from .._checks import as_positive_int
-from ..options import tolerances
+from ..options import check_memory, tolerances
 from .base import Sensor
 
 __all__ = ["OpticalMode"]
@@ -52,6 +52,8 @@ class OpticalMode(Sensor):
                  photons: int | None = None, name: str | None = None):
         super().__init__(name=name)
         self.cutoff = as_positive_int(cutoff, "cutoff")
+        check_memory(16 * (self.cutoff + 1), f"OpticalMode(cutoff={self.cutoff}): a ket of "
+                                             f"its {self.cutoff + 1} Fock levels")
         if generator not in GENERATORS:
             raise QSNError(f"generator must be one of {GENERATORS}, got {generator!r}")
         self.generator = generator
@@ -118,6 +120,40 @@ class OpticalMode(Sensor):
                            f"{self.photons} mean photons (probability {lost:.2e} lost); "
                            f"raise the cutoff")
         return state.unit()
+
+    #: the Fock space is truncated at ``cutoff`` photons
+    truncated = True
+
+    def truncation_weight(self, reduced_state: qutip.Qobj) -> float:
+        r"""The probability of the top two Fock levels when they are the tail of a photon-number
+        distribution the cutoff cuts off; 0 when the state ends in a Fock component of its own.
+
+        With :math:`p_m = \langle m|\rho|m\rangle/\mathrm{Tr}\rho` and c the cutoff, the
+        weight is :math:`p_{c-1} + p_c` (two levels: squeezed and cat states fill every
+        other level) when at least two of the levels :math:`c-2, c-1, c` (the vacuum not
+        counted) carry more than ``tolerances.truncation``: a coherent, thermal or squeezed
+        state cut by the cutoff.  A single occupied level among them is a Fock component put
+        there on purpose (:math:`|n\rangle`, NOON and GHZ-like states with n = cutoff), which
+        the truncated space holds exactly: weight 0.
+
+        Examples
+        --------
+        >>> import numpy as np, qutip
+        >>> mode = OpticalMode(12, "kerr")
+        >>> round(mode.truncation_weight(qutip.coherent_dm(13, np.sqrt(6))), 4)
+        0.0383
+        >>> mode.truncation_weight(qutip.fock_dm(13, 12))
+        0.0
+        """
+        p = np.clip(np.real(np.asarray(reduced_state.diag(), dtype=complex)), 0.0, None)
+        total = p.sum()
+        if not total > 0:
+            return 0.0
+        p = p / total
+        top = p[max(1, self.cutoff - 2):]
+        if np.count_nonzero(top > tolerances.truncation) < 2:
+            return 0.0
+        return float(p[max(0, self.cutoff - 1):].sum())
 
     def _repr_args(self) -> str:
         gen = "" if self.generator == "linear" else f", generator={self.generator!r}"

@@ -392,3 +392,94 @@ def test_every_sensor_kind_is_in_the_contract():
                if cls.__module__.startswith("qsn_qutip.")}
     missing = sorted(cls.__qualname__ for cls in defined - covered)
     assert not missing, f"sensor kinds without a contract case: {missing}"
+
+
+# -- spin-coherent states in closed form ---------------------------------------------------------
+ANGLES = [(np.pi / 2, 0.0), (1.1, 0.3), (0.0, 0.0), (np.pi, 0.5), (4.0, -2.0), (2 * np.pi, 1.0)]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 10, 31])
+@pytest.mark.parametrize("theta,phi", ANGLES)
+def test_spin_coherent_matches_qutip(n, theta, phi):
+    """The binomial closed form equals qutip's exponential of J_+/J_- to 1e-12, in both bases
+    (including theta > pi, where cos(theta/2) < 0)."""
+    dicke = QubitEnsemble(n).spin_coherent(theta, phi).full()
+    np.testing.assert_allclose(dicke, qutip.spin_coherent(n / 2, theta, phi).full(), rtol=0,
+                               atol=1e-12)
+    if n <= 5:
+        full = QubitEnsemble(n, basis="full").spin_coherent(theta, phi).full()
+        one = qutip.spin_coherent(0.5, theta, phi)
+        np.testing.assert_allclose(full, qutip.tensor([one] * n).full(), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [10 ** 3, 3000, 10 ** 5])
+def test_large_product_probe_in_closed_form(n):
+    """The product probe of n qubits has QFI n (the standard quantum limit), normalised, in
+    O(n): it took 5 s at n = 1000 and over 2 min at n = 3000 by a dense exponential."""
+    import time
+    ensemble = QubitEnsemble(n)
+    start = time.perf_counter()
+    psi = ensemble.product_state()
+    assert time.perf_counter() - start < 1.0
+    assert abs(psi.norm() - 1) < 1e-12
+    assert qfim(psi, ensemble.generators)[0, 0] == pytest.approx(n, rel=1e-10)
+
+
+def test_spin_coherent_angles_are_checked():
+    with pytest.raises(QSNError, match="theta"):
+        QubitEnsemble(3).spin_coherent(np.nan, 0.0)
+
+
+# -- sizes refused before allocation --------------------------------------------------------------
+@pytest.mark.parametrize("make,match", [
+    (lambda: QubitEnsemble(10 ** 12), r"QubitEnsemble\(n=1000000000000\).*14\.6 TiB"),
+    (lambda: OpticalMode(10 ** 12), r"OpticalMode\(cutoff=1000000000000\).*14\.6 TiB"),
+    (lambda: MultiLevelAtom(spin=1e9), r"spin=1000000000\.0.*need dimension 2000000001\^1"),
+    (lambda: MultiLevelAtom(levels=[0, 1], atoms=10 ** 9), r"need dimension 2\^1000000000"),
+], ids=["dicke-10^12", "mode-10^12", "spin-1e9", "atoms-1e9"])
+def test_huge_sensors_are_refused_at_once(make, match):
+    import time
+    start = time.perf_counter()
+    with pytest.raises(QSNError, match=match):
+        make()
+    assert time.perf_counter() - start < 0.5
+
+
+# -- truncated spaces ------------------------------------------------------------------------------
+def _squeezed(cutoff: int, r: float = 1.0) -> qutip.Qobj:
+    big = qutip.squeeze(80, r) * qutip.basis(80, 0)
+    return qutip.Qobj(big.full()[:cutoff + 1]).unit().proj()
+
+
+@pytest.mark.parametrize("state,flagged", [
+    (qutip.coherent_dm(13, np.sqrt(6)), True),                     # the tail is cut
+    (qutip.coherent_dm(13, np.sqrt(6), method="analytic"), True),
+    (_squeezed(12), True),                                          # even levels only
+    (_squeezed(13), True),                                          # top level empty
+    (qutip.coherent_dm(13, 0.5), False),                            # tail below 1e-8
+    (qutip.fock_dm(13, 12), False),                                 # |n> at the cutoff
+    (qutip.ket2dm((qutip.basis(13, 0) + qutip.basis(13, 12)).unit()), False),   # NOON branch
+    (qutip.fock_dm(13, 0), False),
+], ids=["coherent", "coherent-analytic", "squeezed-even", "squeezed-odd", "coherent-small",
+        "fock-top", "noon-branch", "vacuum"])
+def test_mode_truncation_weight(state, flagged):
+    weight = OpticalMode(12).truncation_weight(state)
+    assert (weight > 1e-8) == flagged, weight
+    if not flagged:
+        assert weight == 0.0
+
+
+def test_small_modes_holding_fock_states_are_not_flagged():
+    """One and two photons in modes of cutoff 1 and 2 (NOON states): exact, never a tail."""
+    for cutoff in (1, 2):
+        rho = qutip.ket2dm((qutip.basis(cutoff + 1, 0) + qutip.basis(cutoff + 1, cutoff)).unit())
+        assert OpticalMode(cutoff).truncation_weight(rho) == 0.0
+
+
+@pytest.mark.parametrize("make", [lambda: QubitEnsemble(3), lambda: MultiLevelAtom(spin=1),
+                                  lambda: Ancilla(OpticalMode(3))], ids=["qubits", "atom",
+                                                                          "ancilla"])
+def test_finite_sensors_are_never_truncated(make):
+    sensor = make()
+    assert not sensor.truncated
+    assert sensor.truncation_weight(qutip.maximally_mixed_dm(sensor.size)) == 0.0
