@@ -1,11 +1,11 @@
 r"""Simulated experiments for one probe of a network on one task (``qsn simulate``).
 
-:func:`simulate_task` builds a probe by name (:func:`~qsn_qutip.report.build_probe`) or takes
+:func:`simulate_task` builds a probe by name (:func:`~qsn_qutip.probes.build_probe`) or takes
 the user's state, picks its default measurement
-(:func:`~qsn_qutip.measurement.default_measurement`: GHZ parity for the GHZ-like probes, local
+(:func:`~qsn_qutip.probes.default_measurement`: GHZ parity for the GHZ-like probes, local
 readout otherwise), parametrises a singular QFIM by its range (the function theta alone for a
-GHZ-like probe), and runs :func:`~qsn_qutip.measurement.simulate`.  It sits above both the
-measurement layer and the comparisons it borrows the probes from.
+GHZ-like probe), and runs :func:`~qsn_qutip.measurement.simulate`.  It sits above the
+measurement layer and the probe registry it takes the probes and their readouts from.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ import numpy as np
 import qutip
 
 from .errors import QSNError
-from ._checks import as_positive_int, as_real_vector
-from .estimation.bounds import function_bound, qcrb
+from ._checks import as_positive_int
 from .estimation.qfim import qfim
-from .measurement import (PARITY_PROBES, SimulationResult, _check_network, _spread,
-                          default_measurement, simulate)
-from .network import Network
+from .measurement import SimulationResult, simulate
+from .measurement.estimators import check_seed, eigenvalue_spread
+from .network import Network, check_network
 from .options import tolerances
-from .report import build_probe
+from .probes import PARITY_PROBES, Task, build_probe, default_measurement
 
 __all__ = ["TaskSimulation", "simulate_task", "PARITY_PROBES"]
 
@@ -190,49 +189,38 @@ def simulate_task(network: Network, probe, *, v: Sequence[float] | None = None,
     >>> sim.measurement, round(sim.qcrb, 12)
     ('parity', 0.0025)
     """
-    network = _check_network(network)
+    network = check_network(network)
+    check_seed(seed)
+    as_positive_int(trials, "trials", minimum=2)
     d = network.n_params
-    if v is not None and weights is not None:
-        raise QSNError("give either v (a linear function) or weights (all parameters), not both")
-    if v is not None:
-        v = as_real_vector(v, "v", length=d)
-        if not np.any(v):
-            raise QSNError("v must have a non-zero entry")
-        direction = np.abs(v)
-    else:
-        weights = np.ones(d) if weights is None else as_real_vector(weights, "weights", length=d)
-        if np.any(weights < 0) or not np.any(weights):
-            raise QSNError(f"weights must be non-negative and not all zero, got "
-                           f"{weights.tolist()}")
-        direction = np.sqrt(weights)
-    name, state, net = _probe_state(network, probe, v, direction)
+    task = Task(d, v=v, weights=weights, repeats=repeats)
+    v, weights, mu = task.v, task.weights, task.repeats
+    name, state, net = _probe_state(network, probe, v, task.direction)
     if povm is None:
         povm = default_measurement(net, name if isinstance(probe, str) else None)
     gens = net.generators
-    mu = as_positive_int(repeats, "repeats")
     fq = qfim(state, net.local_generators)
+    bound = task.bound(fq)                   # inf when v is not in the range of the QFIM
     lam, vecs = np.linalg.eigh(fq)
     kept = lam > tolerances.rank_rtol * max(lam[-1], 0.0)
     if np.all(kept):
         basis = np.eye(d)
     else:
         basis = vecs[:, kept]
-        if v is None or np.linalg.norm(v - basis @ (basis.T @ v)) > 1e-6 * np.linalg.norm(v):
+        if v is None or not np.isfinite(bound):
             raise QSNError(f"the QFIM of {name} is singular and the task is not in its range: "
                            f"not estimable with this probe")
     coordinates = [sum(float(basis[k, j]) * gens[k] for k in range(d) if basis[k, j] != 0)
                    for j in range(basis.shape[1])]
-    truth = np.array([np.pi / (2 * _spread(g)) for g in coordinates])
+    truth = np.array([np.pi / (2 * eigenvalue_spread(g)) for g in coordinates])
     result = simulate(state, coordinates, povm, truth, repeats=mu, trials=trials,
                       estimator=estimator, seed=seed)
     cov = basis @ result.covariance @ basis.T
     fc_inv = basis @ np.linalg.inv(result.cfim) @ basis.T / mu
     if v is not None:
         variance = float(v @ cov @ v)
-        bound = function_bound(fq, v, mu)
         crb = float(v @ fc_inv @ v)
     else:
         variance = float(weights @ np.diag(cov))
-        bound = qcrb(fq, weights, mu)
         crb = float(weights @ np.diag(fc_inv))
     return TaskSimulation(name, povm.name, net, v, weights, basis, result, variance, bound, crb)

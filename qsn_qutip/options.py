@@ -53,6 +53,20 @@ class Tolerances:
         allocate, in bytes (default 4 GiB).  Larger objects are refused up front by
         :func:`check_memory`, with the size they would need, instead of failing half-way with
         a ``MemoryError``; raise it on a machine with more memory.
+    sdp_rtol : float
+        Relative accuracy (duality gap and feasibility) the Holevo SDP is solved to.
+    expm_gap_rtol : float
+        Eigenvalues of :math:`\\sum_k\\phi_k\\hat H_k` closer than ``expm_gap_rtol * max(1,
+        |largest|)`` take the limit :math:`-ie^{-i\\lambda}` of the divided difference in the
+        derivative of :math:`e^{-iX}` (simulated experiments with non-commuting generators).
+    mle_xtol, mle_ftol : float
+        Fisher scoring of the maximum-likelihood estimate stops when the step is below
+        ``mle_xtol`` times the bracket, or the gain in log-likelihood below ``mle_ftol``
+        times its size.
+    mle_ridge : float
+        Ridge added to the Fisher matrix of a scoring step, relative to its trace.
+    edge_rtol : float
+        An estimate within ``edge_rtol`` times the bracket of its edge sits on the edge.
     """
 
     atol: float = 1e-10
@@ -65,6 +79,12 @@ class Tolerances:
     degeneracy_rtol: float = 1e-7
     sketch_min_size: int = 512
     max_bytes: int = 4 * 2 ** 30
+    sdp_rtol: float = 1e-7
+    expm_gap_rtol: float = 1e-9
+    mle_xtol: float = 1e-12
+    mle_ftol: float = 1e-14
+    mle_ridge: float = 1e-12
+    edge_rtol: float = 1e-9
 
     @contextlib.contextmanager
     def __call__(self, **changes: float) -> Iterator["Tolerances"]:

@@ -20,9 +20,9 @@ import numpy as np
 import qutip
 from matplotlib.figure import Figure
 
-from ..measurement import holevo_bound
+from ..estimation.holevo import holevo_bound
 from ..network import Network
-from ..sensors import Ancilla, MultiLevelAtom
+from ..sensors import MultiLevelAtom
 from ..theorems import ancilla_counterpart
 from .helpers import diagonal_scatter, probe_qcrb, random_probes
 from .output import write_csv
@@ -52,8 +52,8 @@ class Theorem2Data:
         The sensors, e.g. ``"atom j=1 (xyz) + atom j=1 (xyz)"``.
     probe_holevo, ancilla_holevo : numpy.ndarray
         The attainable (Holevo) bound :math:`C_H` of the first pure probes and of their
-        ancilla counterparts (:func:`~qsn_qutip.measurement.holevo_bound`, an SDP; empty when
-        cvxpy, the ``sdp`` extra, is missing).
+        ancilla counterparts (:func:`~qsn_qutip.estimation.holevo.holevo_bound`, an SDP; empty
+        when cvxpy, the ``sdp`` extra, is missing).
     """
 
     probe_qcrb: np.ndarray
@@ -87,7 +87,7 @@ def compute(count: int = 60, seed: int = 101, network: Network | None = None,
         Every ``mixed_every``-th probe is a rank-3 density matrix (0: kets only).
     holevo_count : int
         For this many of the pure probes, also the Holevo bound of the probe and of its
-        ancilla counterpart (about 2 s each on the doubled network; skipped without cvxpy).
+        ancilla counterpart (about 0.1 s each on the doubled network; skipped without cvxpy).
 
     Returns
     -------
@@ -111,7 +111,7 @@ def compute(count: int = 60, seed: int = 101, network: Network | None = None,
         on_sensors = sum(qutip.expect(sensor.resource_operator,
                                       doubled.reduced_state(counterpart, k))
                          for k, sensor in enumerate(doubled.sensors)
-                         if not isinstance(sensor, Ancilla))
+                         if sensor.copies is None)
         rows.append((probe_qcrb(state, network), probe_qcrb(counterpart, doubled), mixed,
                      doubled.mean_resource(counterpart) / resource, on_sensors / resource))
     x, y, mixed, ratio, sensor_ratio = (np.array(col) for col in zip(*rows))

@@ -10,6 +10,7 @@ summed over atoms and the resource is the number of atoms.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 
@@ -141,6 +142,25 @@ class MultiLevelAtom(Sensor):
             single = MultiLevelAtom(spin=self.spin, axes=self.axes[0])
         one = single.local_ghz()
         return one if self.atoms == 1 else qutip.tensor([one] * self.atoms)
+
+    def spin_basis(self, axis: str) -> tuple[qutip.Qobj, list[str]]:
+        r"""Spin atoms: every atom's :math:`\hat J_a` eigenbasis, outcomes ``"m_1/m_2/..."``; a
+        Zeeman ladder (``levels=...``) has no spin (:meth:`Sensor.spin_basis` raises).
+
+        Examples
+        --------
+        >>> MultiLevelAtom(spin=0.5, atoms=2).spin_basis("z")[1]
+        ['-0.5/-0.5', '-0.5/+0.5', '+0.5/-0.5', '+0.5/+0.5']
+        """
+        if self.spin is None:
+            return super().spin_basis(axis)
+        values, one = np.linalg.eigh(qutip.jmat(self.spin, self._axis(axis)).full())
+        mats = one
+        for _ in range(self.atoms - 1):
+            mats = np.kron(mats, one)
+        ms = [f"{v:+g}" for v in np.round(values, 9)]
+        return self._as_operator(mats), ["/".join(c) for c in itertools.product(
+            ms, repeat=self.atoms)]
 
     def _repr_args(self) -> str:
         what = (f"levels={self.levels.tolist()}" if self.levels is not None

@@ -175,6 +175,80 @@ class Sensor(abc.ABC):
         lo, hi = self.extremal_states()
         return (lo + hi).unit()
 
+    # -- readouts (qsn_qutip.measurement.readouts asks the sensor) -------------------------
+    #: True for one bosonic mode in its Fock basis (:class:`~qsn_qutip.OpticalMode`): photon
+    #: counting reads its basis states, and a beam splitter can mix it with another mode
+    bosonic_mode: bool = False
+
+    def _as_operator(self, mat: np.ndarray) -> qutip.Qobj:
+        """A matrix as an operator on this sensor's dims."""
+        return qutip.Qobj(mat, dims=[list(self.dims), list(self.dims)])
+
+    @staticmethod
+    def _axis(axis: str) -> str:
+        if axis not in ("x", "y", "z"):
+            raise QSNError(f"axis must be 'x', 'y' or 'z', got {axis!r}")
+        return axis
+
+    def computational_basis(self) -> tuple[qutip.Qobj, list[str]]:
+        """The identity (its columns: the computational basis) and the labels ``"0"``, ``"1"``, ...
+
+        How a sensor without parameters (a reference, an ancilla) is read out.
+        """
+        return qutip.qeye(list(self.dims)), [str(j) for j in range(self.size)]
+
+    def spin_basis(self, axis: str) -> tuple[qutip.Qobj, list[str]]:
+        r"""The eigenbasis of the sensor's spin component :math:`\hat J_a`, ``axis`` = a.
+
+        Returns the unitary whose columns are the eigenvectors (ascending eigenvalue) and one
+        outcome label per column.  Sensors with a spin (qubit ensembles, spin atoms) override
+        this; a generic sensor has none: without parameters it is read out in its
+        computational basis, with parameters it raises :class:`QSNError`.
+        """
+        self._axis(axis)
+        if self.n_params == 0:
+            return self.computational_basis()
+        raise QSNError(f"{self!r} has no spin component to read out (qubit ensembles and "
+                       f"spin atoms, MultiLevelAtom(spin=...), have one)")
+
+    def parity_operator(self) -> qutip.Qobj:
+        r"""The sensor's parity :math:`\hat P` (:math:`\hat P^2 = 1`), exchanging its extremal states.
+
+        Generic: with one parameter, the swap :math:`|\lambda_{\min}\rangle\leftrightarrow
+        |\lambda_{\max}\rangle` and the identity on the rest,
+
+        .. math::
+            \hat P = 1 - |l\rangle\langle l| - |h\rangle\langle h| + |l\rangle\langle h|
+            + |h\rangle\langle l|;
+
+        without parameters the identity; with several it raises :class:`QSNError`.  The
+        parity of a network, :math:`\bigotimes_k\hat P_k`, exchanges the two branches of a
+        GHZ-like state (:func:`qsn_qutip.measurement.parity`).
+        """
+        if self.n_params == 0:
+            return qutip.qeye(list(self.dims))
+        if self.n_params > 1:
+            raise QSNError(f"{self!r} carries {self.n_params} parameters: a parity needs "
+                           f"exactly one")
+        lo, hi = (s.full().ravel() for s in self.extremal_states())
+        swap = np.outer(lo, hi.conj()) + np.outer(hi, lo.conj())
+        return self._as_operator(np.eye(self.size) - np.outer(lo, lo.conj())
+                                 - np.outer(hi, hi.conj()) + swap)
+
+    def readout_basis(self) -> tuple[qutip.Qobj, list[str]]:
+        r"""The sensor's default local readout (:func:`qsn_qutip.measurement.local_readout`).
+
+        Generic: the eigenbasis of :meth:`parity_operator` — :math:`(|\lambda_{\min}\rangle
+        \pm|\lambda_{\max}\rangle)/\sqrt2` and the remaining basis states, labelled
+        ``"+j"`` / ``"-j"`` by parity — or, without parameters, the computational basis.
+        Returns the unitary whose columns are the basis and one label per column.
+        """
+        if self.n_params == 0:
+            return self.computational_basis()
+        values, vecs = np.linalg.eigh(self.parity_operator().full())
+        return (self._as_operator(vecs),
+                [f"{'+' if v > 0 else '-'}{j}" for j, v in enumerate(values)])
+
     def _repr_args(self) -> str:
         return ""
 

@@ -155,6 +155,9 @@ class OpticalMode(Sensor):
             return 0.0
         return float(p[max(0, self.cutoff - 1):].sum())
 
+    #: photon counting reads the Fock states; beam splitters mix modes
+    bosonic_mode = True
+
     def _repr_args(self) -> str:
         gen = "" if self.generator == "linear" else f", generator={self.generator!r}"
         photons = "" if self.photons == self.cutoff else f", photons={self.photons}"

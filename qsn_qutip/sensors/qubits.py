@@ -9,6 +9,8 @@ all :math:`2^n` amplitudes with tensor dims ``[2] * n`` (qubit ``|0>`` = spin up
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import qutip
 import scipy.stats
@@ -128,6 +130,46 @@ class QubitEnsemble(Sensor):
         magnitude = np.sqrt(scipy.stats.binom.pmf(k, self.n, sin * sin))
         signs = np.sign(cos) ** (self.n - k) * np.sign(sin) ** k
         return qutip.Qobj(magnitude * signs * np.exp(1j * phi * k), dims=[[self.n + 1], [1]])
+
+    def spin_basis(self, axis: str) -> tuple[qutip.Qobj, list[str]]:
+        r"""The eigenbasis of the spin along ``axis``: collective :math:`\hat J_a` (Dicke basis,
+        outcomes ``"m=-1"``, ...) or every qubit along a (full basis, outcomes ``"+-+..."``).
+
+        Examples
+        --------
+        >>> QubitEnsemble(2).spin_basis("z")[1], QubitEnsemble(2, basis="full").spin_basis("x")[1]
+        (['m=-1', 'm=+0', 'm=+1'], ['--', '-+', '+-', '++'])
+        """
+        axis = self._axis(axis)
+        if self.basis == "dicke":
+            values, vecs = np.linalg.eigh(qutip.jmat(self.n / 2, axis).full())
+            return self._as_operator(vecs), [f"m={v:+g}" for v in np.round(values, 9)]
+        _, one = np.linalg.eigh(qutip.jmat(0.5, axis).full())
+        mats = one
+        for _ in range(self.n - 1):
+            mats = np.kron(mats, one)
+        return self._as_operator(mats), ["".join(s) for s in itertools.product("-+",
+                                                                              repeat=self.n)]
+
+    def parity_operator(self) -> qutip.Qobj:
+        r"""The physical parity :math:`\prod_j\sigma_x^{(j)}`; in the Dicke basis it maps
+        :math:`|m\rangle\to|-m\rangle` with sign +1 (Dicke states are positive sums of
+        computational states).
+
+        Examples
+        --------
+        >>> QubitEnsemble(1).parity_operator().full().real
+        array([[0., 1.],
+               [1., 0.]])
+        """
+        if self.basis == "dicke":
+            return self._as_operator(np.fliplr(np.eye(self.size)))
+        return qutip.tensor([qutip.sigmax()] * self.n)
+
+    def readout_basis(self) -> tuple[qutip.Qobj, list[str]]:
+        r""":math:`\hat J_x` readout (:meth:`spin_basis` ``("x")``): it saturates the QCRB of a
+        GHZ state and of :math:`|+\rangle^{\otimes n}`."""
+        return self.spin_basis("x")
 
     def _repr_args(self) -> str:
         return f"{self.n}" + (", basis='full'" if self.basis == "full" else "")
