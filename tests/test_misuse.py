@@ -245,7 +245,7 @@ ROWS = [
         PSI, GENS, qsn_qutip.parity(NET), [0.1, 0.2], trials=1), "trials", None),
     ("simulate-seed-negative", lambda: qsn_qutip.simulate(
         states.local_ghz(NET), GENS, qsn_qutip.local_readout(NET), [0.1, 0.2], trials=2,
-        seed=-1), "seed", "C (measurement: simulate passes a negative seed to NumPy)"),
+        seed=-1), "seed", None),
     ("simulate-repeats-zero", lambda: qsn_qutip.simulate(
         PSI, GENS, qsn_qutip.parity(NET), [0.1, 0.2], repeats=0), "repeats", None),
     ("simulate-estimator", lambda: qsn_qutip.simulate(
@@ -273,10 +273,9 @@ ROWS = [
         NET, v=[1, 1], probes=[("mine", 3 * PSI)], noise=qsn_qutip.NoiseModel(dephasing=0.1)),
      "normalised", "B (noise: a 3x ket gives a 9x QFIM through compare(..., noise=...))"),
     ("simulate-task-seed", lambda: qsn_qutip.simulate_task(NET, "ghz", v=[1, 1], seed=-1),
-     "seed", "C (experiment: a negative seed reaches NumPy)"),
+     "seed", None),
     ("simulate-task-trials-huge", lambda: qsn_qutip.simulate_task(
-        NET, "ghz", v=[1, 1], trials=10 ** 12), "trials",
-     "C (experiment: no upper limit on trials before allocating trials x outcomes)"),
+        NET, "ghz", v=[1, 1], trials=10 ** 12), "trials", None),
     ("simulate-task-list", lambda: qsn_qutip.simulate_task(SENSORS, "ghz", v=[1, 1]),
      "network", None),
     ("load-model-int", lambda: qsn_qutip.load_model(123), "123|path", None),
