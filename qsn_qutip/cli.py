@@ -20,7 +20,10 @@
     ``repeats=1,10``); exit code 1 when some points failed (they are reported).
 
 Bad input (a model file with a missing or misspelt key, an unreadable file, an unknown
-command or option) prints one line on stderr and exits with code 2; nothing is written.
+command or option, an output place that cannot be written, checked before any work) prints one
+line on stderr and exits with code 2; nothing is written.  A warning (a probe state that looks
+cut off by a mode's Fock cutoff) is one line, ``qsn: warning: ...``.  When the reader of the
+output goes away (``qsn demo | head``) the command stops quietly with code 141.
 """
 
 from __future__ import annotations
@@ -371,11 +374,19 @@ def _closed_pipe() -> int:
     return 141
 
 
+def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    """Show a warning as one line, ``qsn: warning: ...`` (no source line of the package)."""
+    print(f"qsn: warning: {message}", file=sys.stderr if file is None else file)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``qsn`` console script; returns the exit code."""
+    import warnings
     try:
         args = _build_parser().parse_args(argv)
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_line
+            return args.run(args)
     except QSNError as err:
         print(f"qsn: error: {err}", file=sys.stderr)
         return 2

@@ -484,3 +484,21 @@ def test_demo_into_a_closed_pipe_is_quiet():
     proc.wait(timeout=120)
     assert err == "", err
     assert proc.returncode == 141
+
+
+def test_a_users_state_cut_by_the_cutoff_is_one_warning_line(tmp_path, run_qsn):
+    """A coherent state (mean photon number 6) typed into a model at cutoff 12 with a Kerr
+    generator: its QFI is that of the truncated state; ``qsn run`` says so in one line."""
+    amplitudes = qutip.coherent(13, np.sqrt(6)).full().real.ravel()
+    terms = ", ".join(f"{{basis = [{k}], amplitude = {float(a)!r}}}"
+                      for k, a in enumerate(amplitudes))
+    path = _model_file(tmp_path, '[[sensor]]\nname = "k"\nkind = "mode"\ncutoff = 12\n'
+                                 'generator = "kerr"\n' + TASK.format(weights="1") +
+                       '[probes]\ncompare = ["local-ghz"]\n[[probes.state]]\n'
+                       f'name = "coherent"\nterms = [{terms}]\n')
+    code, out, err = run_qsn("run", path)
+    assert code == 0, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("qsn: warning: "), err
+    assert re.search(r"\(coherent\): sensor 'k' \(Kerr mode N=12\) holds probability 0\.0383",
+                     lines[0]), lines[0]
