@@ -236,7 +236,7 @@ ROWS = [
      "modes", None),
     ("sld-readout-phi", lambda: _mod("measurement").sld_readout(NET, PSI, phi=[0]), "phi", None),
     ("default-measurement-probe", lambda: _mod("measurement").default_measurement(NET, probe=5),
-     "probe", "D2 (probes.default_measurement: probe=5 gives the local readout)"),
+     "probe", None),
     ("probabilities-povm-str", lambda: _mod("measurement").outcome_probabilities(
         PSI, GENS, "povm"), "povm", None),
     ("cfim-phi-nan", lambda: qsn_qutip.cfim(PSI, GENS, qsn_qutip.parity(NET), phi=[NAN, 0]),
@@ -257,8 +257,7 @@ ROWS = [
     ("task-both", lambda: qsn_qutip.Task(2, v=[1, 1], weights=[1, 1]), "v.*weights", None),
     ("build-probe-unknown", lambda: qsn_qutip.build_probe("nope", NET), "probe", None),
     ("build-probe-list", lambda: qsn_qutip.build_probe("ghz", SENSORS, v=np.ones(2)),
-     "network", "D2 (probes.build_probe: AttributeError 'list' object has no attribute "
-                "'sensors')"),
+     "network", None),
     ("compare-list", lambda: qsn_qutip.compare(SENSORS, v=[1, 1]), "network", None),
     ("compare-v-length", lambda: qsn_qutip.compare(NET, v=[1]), r"\bv\b", None),
     ("compare-probe-unknown", lambda: qsn_qutip.compare(NET, v=[1, 1], probes=["nope"]),

@@ -344,7 +344,9 @@ def build_probe(name: str, network: Network, v: np.ndarray | None = None,
     ...             v=[1, 1])[1].particles                   # 5 = 3 + 2, one left over
     [3, 2]
     """
-    probe = PROBES.get(name)
+    if not isinstance(network, Network):
+        raise QSNError(f"network must be a Network, got {type(network).__name__}")
+    probe = PROBES.get(name) if isinstance(name, str) else None
     if probe is None or probe.is_reference:
         raise QSNError(f"unknown probe state {name!r}{did_you_mean(name, STATE_PROBES)}; "
                        f"built-in probe states are {list(STATE_PROBES)}")
@@ -384,6 +386,8 @@ def default_measurement(network: Network, probe: str | None = None):
     """
     if not isinstance(network, Network):
         raise QSNError(f"network must be a Network, got {type(network).__name__}")
+    if probe is not None and not isinstance(probe, str):
+        raise QSNError(f"probe must be a probe name (a str) or None, got {probe!r}")
     entry = PROBES.get(probe) if isinstance(probe, str) else None
     if entry is not None and entry.is_reference:
         raise QSNError(f"{probe} is a reference strategy (particles moved between sensors "
