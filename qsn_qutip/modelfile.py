@@ -224,7 +224,7 @@ def _typed(source: _Source, value, kind: type, where: str, **locate):
 
 def _sensor(source: _Source, raw, index: int) -> Sensor:
     """The sensor of one [[sensor]] table: its class (``kind``) lists its keys and builds it."""
-    where = f"sensor[{index}]"
+    where = f"sensor.{index + 1}"   # 1-based, as in --vary sensor.1.n
     locate = dict(table="sensor", index=index)
     _expect(source, raw, dict, where, "a [[sensor]] table", **locate)
     kind = raw.get("kind")

@@ -167,16 +167,16 @@ compare = ["ghz", "local-ghz"]
 """
 
 BAD = {
-    "missing-key": (GOOD.replace("n = 2\n", ""), r"sensor\[0\]\.n \(line 3\): missing"),
-    "misspelt-key": (GOOD.replace("n = 2", "nn = 2"), r"sensor\[0\]\.nn.*line 5.*did you mean 'n'"),
+    "missing-key": (GOOD.replace("n = 2\n", ""), r"sensor\.1\.n \(line 3\): missing"),
+    "misspelt-key": (GOOD.replace("n = 2", "nn = 2"), r"sensor\.1\.nn.*line 5.*did you mean 'n'"),
     "misspelt-top": (GOOD.replace("[task]", "[tsk]"), "tsk.*unknown key.*did you mean 'task'"),
-    "wrong-type": (GOOD.replace("n = 2", 'n = "two"'), r"sensor\[0\]\.n.*line 5.*integer"),
+    "wrong-type": (GOOD.replace("n = 2", 'n = "two"'), r"sensor\.1\.n.*line 5.*integer"),
     "unknown-kind": (GOOD.replace('kind = "qubits"', 'kind = "qbits"'),
                      "kind.*line 4.*did you mean 'qubits'"),
     "unknown-probe": (GOOD.replace('"local-ghz"]', '"local_ghz"]'),
                       "probes.compare.*unknown probe 'local_ghz'"),
     "function-length": (GOOD.replace("[1, 1]", "[1, 1, 1]"), "task.function.*expected 2 numbers"),
-    "negative-n": (GOOD.replace("n = 2", "n = -3"), r"sensor\[0\]\.n.*line 5.*>= 1, got -3"),
+    "negative-n": (GOOD.replace("n = 2", "n = -3"), r"sensor\.1\.n.*line 5.*>= 1, got -3"),
     "cutoff-too-small": (GOOD.replace("cutoff = 2", "cutoff = 2\nphotons = 5"),
                          "photons = 5 needs cutoff >= 5"),
     "explicit-state-beyond-cutoff": (
@@ -193,10 +193,10 @@ BAD = {
     "both-tasks": (GOOD.replace("function = [1, 1]", "function = [1, 1]\nweights = [1, 1]"),
                    "not both"),
     "unknown-generator": (GOOD.replace("cutoff = 2", 'cutoff = 2\ngenerator = "cubic"'),
-                          r'sensor\[1\].*generator must be "linear", "kerr" or "none"'),
+                          r'sensor\.2.*generator must be "linear", "kerr" or "none"'),
     "atom-spin-and-levels": (GOOD.replace('kind = "mode"\ncutoff = 2',
                                           'kind = "atom"\nspin = 1\nlevels = [0, 1]'),
-                             r"sensor\[1\].*exactly one of levels"),
+                             r"sensor\.2.*exactly one of levels"),
     "zero-weights": (GOOD.replace("function = [1, 1]", "weights = [0, 0]"),
                      "task.weights must be non-negative and not all zero"),
     "misspelt-resources": (GOOD.replace("function = [1, 1]", 'function = [1, 1]\nresources = "fixd"'),

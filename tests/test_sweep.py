@@ -73,7 +73,7 @@ def test_failing_point_is_recorded_and_the_sweep_goes_on():
     result = sweep(gradient_point(), {"sensor.left.n": [0, 4], "sensor.right.n": [4]},
                    backend="serial", progress_bar=False)
     assert len(result) == 2 and len(result.failed) == 1
-    assert "sensor[0].n" in result.failed[0]["error"]
+    assert "sensor.1.n" in result.failed[0]["error"]
     assert result.rows[1]["ghz"] == pytest.approx(2 / 64, rel=1e-12)
 
 
