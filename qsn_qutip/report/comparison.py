@@ -423,6 +423,10 @@ def compare(network: Network, v: Sequence[float] | None = None,
                _state_probe(probe[0], network, probe[1], task, noise,
                             _is_product(probe[1], network), network)
                for probe in probes]
+    for probe, result in zip(probes, results):      # a user's state cut off by a Fock cutoff
+        note = None if isinstance(probe, str) else network.truncation_note(probe[1], probe[0])
+        if note:
+            result.note = "; ".join(n for n in (result.note, note) if n)
     if not any(r.applies for r in results):
         raise QSNError("no probe applies to this network and task: "
                        + "; ".join(f"{r.name}: {r.note}" for r in results))
