@@ -24,7 +24,7 @@ import scipy.linalg
 import scipy.sparse
 
 from ._checks import as_real_vector, check_operator
-from ._linalg import diagonal_of, matrix_of, split_identity
+from ._linalg import matrix_of, narrowed
 from .errors import QSNError
 from .options import tolerances
 
@@ -136,22 +136,6 @@ class LocalForm:
         return np.moveaxis(out, 0, 1).reshape(x.shape)
 
 
-def _narrowed(mat, dims: Sequence[int]) -> tuple[int, int, object]:
-    """(lo, hi, h): the shortest run ``dims[lo:hi]`` with ``mat`` = 1 (x) h (x) 1."""
-    lo, hi = 0, len(dims)
-    while hi - lo > 1:
-        h = split_identity(mat, int(dims[hi - 1]), trailing=True)
-        if h is None:
-            break
-        mat, hi = h, hi - 1
-    while hi - lo > 1:
-        h = split_identity(mat, int(dims[lo]), trailing=False)
-        if h is None:
-            break
-        mat, lo = h, lo + 1
-    return lo, hi, mat
-
-
 def local_form(gen: Generator, dims: Sequence[int]) -> LocalForm:
     r"""The generator ``gen`` on a space with ket ``dims`` as :math:`1\otimes h\otimes 1`.
 
@@ -176,15 +160,17 @@ def local_form(gen: Generator, dims: Sequence[int]) -> LocalForm:
         op = gen.op
     else:
         offset, op_dims, op = 0, dims, gen
-    lo, hi, h = _narrowed(matrix_of(op), op_dims)
+    mat = matrix_of(op)
+    if not isinstance(mat, np.ndarray) and mat.shape[0] <= _DENSE_UP_TO:
+        mat = mat.toarray()          # numpy on a small array beats any sparse format
+    lo, hi, h, diagonal = narrowed(mat, op_dims)
     lo, hi = lo + offset, hi + offset
     size = math.prod(dims[lo:hi])
-    diagonal = diagonal_of(h)
-    if diagonal is None and not isinstance(h, np.ndarray) and (
-            size <= _DENSE_UP_TO or 8 * h.nnz >= size * size):
-        h = h.toarray()
-    elif isinstance(h, np.ndarray) and size <= _DENSE_UP_TO:
-        h = np.ascontiguousarray(h)
+    if diagonal is None:
+        if not isinstance(h, np.ndarray):
+            h = h.toarray() if size <= _DENSE_UP_TO or 8 * h.nnz >= size * size else h
+        elif size <= _DENSE_UP_TO:
+            h = np.ascontiguousarray(h)
     return LocalForm(lo, hi, math.prod(dims[:lo]), size, math.prod(dims[hi:]), h, diagonal)
 
 
@@ -206,13 +192,10 @@ def _checked_form(gen, name: str, dims: list[int]) -> LocalForm:
     if not isinstance(op, qutip.Qobj) or not op.isoper or list(op.dims[0]) != op_dims:
         check_operator(op, name, dims=op_dims)          # raises the message
     form = local_form(gen, dims)
-    if form.size == op.shape[0]:        # nothing split off: the operator itself
-        check_operator(op, name)
-        return form
-    h = form.matrix
-    if form.diagonal is not None:       # its stored diagonal (imaginary parts too) alone
-        h = scipy.sparse.diags(np.diagonal(h) if isinstance(h, np.ndarray) else h.diagonal())
-    check_operator(qutip.Qobj(h, dims=[dims[form.lo:form.hi]] * 2), name)
+    if form.size == op.shape[0] or not isinstance(op.data, qutip.data.Dense):
+        check_operator(op, name)        # the operator itself (sparse: through its non-zeros)
+    else:                               # dense: its factor h, whose entries are the same
+        check_operator(qutip.Qobj(form.matrix, dims=[dims[form.lo:form.hi]] * 2), name)
     return form
 
 

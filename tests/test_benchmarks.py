@@ -52,12 +52,18 @@ def test_structure(smoke):
     assert machine["blas"] and all(lib["num_threads"] == 1 for lib in machine["blas"])
     assert doc["settings"]["blas_threads"] == 1
     sections = doc["sections"]
-    assert set(sections) == {"mixed", "peer", "pure", "noise", "lowrank"}
+    assert set(sections) == {"mixed", "peer", "pure", "noise", "lowrank", "generators"}
     mixed = sections["mixed"]["rows"]
     assert {r["params"] for r in mixed} == {2, 8}
     assert all(r["eigh"] in r["eigh_first_calls"] and r["err"] < 1e-9 for r in mixed)
     assert sections["mixed"]["largest_D_within_limit"]
     assert sections["pure"]["rows"] and all(r["err"] < 1e-9 for r in sections["pure"]["rows"])
+    assert {r["sensors"] for r in sections["pure"]["rows"]} == {2, 4, 8}
+    generators = sections["generators"]["rows"]
+    assert {(r["kind"], r["storage"]) for r in generators} >= {
+        ("diagonal", "LocalOperator"), ("diagonal", "Qobj CSR"), ("diagonal", "Qobj dense"),
+        ("spin x", "Qobj dense"), ("spin xyz", "LocalOperator"), ("spin xyz", "Qobj dense")}
+    assert all(r["err"] < 1e-9 for r in generators)
     assert sections["noise"]["dicke"] and sections["noise"]["full"]
     assert all(r["err"] < 1e-8 for r in sections["noise"]["full"])
     for r in sections["lowrank"]["rows"]:
@@ -80,11 +86,11 @@ def test_every_ratio_is_a_positive_number(smoke):
     bad = {k: v for k, v in ratios.items() if not positive(v)}
     assert not bad
     prefixes = {key.split("/")[0] for key in ratios}
-    wanted = {"mixed", "pure", "noise", "lowrank"}
+    wanted = {"mixed", "pure", "noise", "lowrank", "generators"}
     if doc["sections"]["peer"]["available"]:
         wanted.add("peer")
     assert prefixes == wanted
-    for section in ("mixed", "pure"):
+    for section in ("mixed", "pure", "generators"):
         for r in doc["sections"][section]["rows"]:
             assert positive(r["ratio"])
     for r in doc["sections"]["lowrank"]["rows"]:
@@ -98,5 +104,5 @@ def test_compare_reads_an_earlier_document(smoke, tmp_path):
     proc = subprocess.run([sys.executable, str(RUN), "--smoke", "--sections", "pure",
                            "--compare", str(out)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "pure/product/2x100/qfim_over_abs2" in proc.stdout
+    assert "pure/product/2x100/qfim_over_read" in proc.stdout
     assert "Against smoke run" in proc.stdout

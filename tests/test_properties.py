@@ -183,3 +183,31 @@ def test_best_separable_allocation_is_optimal(v, extra):
                for c in itertools.product(range(1, N + 1), repeat=active.size) if sum(c) == N)
     assert n.sum() == N
     assert allocation_variance(v, n) <= best * (1 + 1e-12)
+
+
+@properties
+@given(networks, seeds, ranks, st.booleans())
+def test_storage_of_the_generators_does_not_change_the_qfim(net, seed, rank, at_phi):
+    # dense Qobj on the whole space (structure found in place) = LocalOperator
+    state = _state(net, seed, rank)
+    phi = _phi(net, seed) if at_phi else None
+    _close(qfim(state, [g.to("dense") for g in net.generators], phi),
+           qfim(state, net.local_generators, phi))
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(st.lists(st.integers(-3, 3), min_size=2, max_size=4), min_size=5, max_size=9),
+       seeds)
+def test_many_sensor_ket_moments(levels, seed):
+    # diagonal generators on 5-9 sensors (up to 4^9 amplitudes: the one-pass kernel) against
+    # the moments of |psi|^2 on the whole space
+    net = Network([MultiLevelAtom(levels=[float(x) for x in lv]) for lv in levels])
+    rng = np.random.default_rng(seed)
+    psi = rng.normal(size=net.size) + 1j * rng.normal(size=net.size)
+    psi /= np.linalg.norm(psi)
+    ket = qutip.Qobj(psi[:, None], dims=[net.ket_dims, [1] * len(net.ket_dims)])
+    p = np.abs(psi) ** 2
+    g = np.stack([np.real(gen.diag()) for gen in net.generators])
+    first = g @ p
+    expected = 4 * ((g * p) @ g.T - np.outer(first, first))
+    _close(qfim(ket, net.local_generators), expected, rtol=1e-10)

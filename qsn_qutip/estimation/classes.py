@@ -110,7 +110,8 @@ def layers_of(forms: Sequence[LocalForm], size: int) -> tuple[list[Layer], list[
         if _ROTATE_FRACTION * f.size > size:
             others.append(k)
             continue
-        values, vectors = _eigenbasis(np.asarray(f.matrix))
+        h = f.matrix if isinstance(f.matrix, np.ndarray) else f.matrix.toarray()
+        values, vectors = _eigenbasis(h)
         span = (f.lo, f.hi)
         layer = next((x for x in layers if x.free(span, x.taken)), None)
         if layer is None:

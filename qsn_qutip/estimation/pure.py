@@ -23,10 +23,16 @@ from ..options import tolerances
 __all__ = ["pure_qfim", "diagonal_moments", "covariance", "check_normalised"]
 
 #: amplitudes per block of the one-pass kernel over a ket (a block stays in the L2 cache)
-_BLOCK_AMPLITUDES = 1 << 15
+_BLOCK_AMPLITUDES = 1 << 16
 #: the trailing factors read as columns of the pass: the fewest whose product reaches this
 #: (the rows then number D / this at most, and the work after the pass is negligible)
 _TAIL_MIN = 256
+#: kets of at most this many amplitudes (and diagonal generators) are read as
+#: :math:`p = |\psi|^2` and the diagonals on the whole space: fewer steps, same numbers
+_DIRECT_UP_TO = 1 << 12
+#: with at most this many generators on the trailing factors their products are columns of
+#: X; with more, the pass also sums the columns (the marginal of the trailing factors)
+_PRODUCT_COLUMNS_UP_TO = 2
 
 
 def check_normalised(total: float, what: str) -> None:
@@ -83,20 +89,22 @@ def _features(columns: list[np.ndarray], sites: list[int], sizes: list[int]) -> 
     return out
 
 
-def _pass(amplitudes: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r"""One read of the R x W amplitudes A, in cache-sized blocks: :math:`T = |A|^2X` and the
-    column sums :math:`\sum_r |A_{rw}|^2`.
+def _pass(amplitudes: np.ndarray, columns: np.ndarray,
+          marginal: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    r"""One read of the R x W amplitudes A, in cache-sized blocks: :math:`T = |A|^2X`, and
+    the column sums :math:`q_w = \sum_r |A_{rw}|^2` when ``marginal``.
 
     With the amplitudes viewed as (Re, Im) pairs, :math:`|a|^2 = (\mathrm{Re}\,a)^2 +
     (\mathrm{Im}\,a)^2`, so a block costs one elementwise square of its float view (into a
-    reused buffer), one product with the rows of X repeated twice, and one column sum.
+    reused buffer), one product with the rows of X repeated twice (and one column sum).
     """
     rows, width_all = amplitudes.shape
     width = min(width_all, _BLOCK_AMPLITUDES)
     height = max(1, _BLOCK_AMPLITUDES // width)
     table = np.zeros((rows, columns.shape[1]))
-    sums = np.zeros(2 * width_all)
+    sums = np.zeros(2 * width_all) if marginal else None
     buffer = np.empty(2 * height * width)
+    ones = np.ones(height)
     for c0 in range(0, width_all, width):
         c1 = min(width_all, c0 + width)
         doubled = np.repeat(columns[c0:c1], 2, axis=0)
@@ -104,9 +112,13 @@ def _pass(amplitudes: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.n
             r1 = min(rows, r0 + height)
             square = buffer[:2 * (r1 - r0) * (c1 - c0)].reshape(r1 - r0, 2 * (c1 - c0))
             np.square(amplitudes[r0:r1, c0:c1].view(np.float64), out=square)
-            table[r0:r1] += square @ doubled
-            sums[2 * c0:2 * c1] += square.sum(axis=0)
-    return table, sums.reshape(-1, 2).sum(axis=1)
+            if c0 == 0:
+                np.matmul(square, doubled, out=table[r0:r1])
+            else:
+                table[r0:r1] += square @ doubled
+            if marginal:
+                sums[2 * c0:2 * c1] += ones[:r1 - r0] @ square
+    return table, None if sums is None else sums.reshape(-1, 2).sum(axis=1)
 
 
 def diagonal_moments(psi: np.ndarray, forms: Sequence[LocalForm],
@@ -146,15 +158,26 @@ def diagonal_moments(psi: np.ndarray, forms: Sequence[LocalForm],
         (tail if site >= split else lead).append((k, g, site))
     phi = _features([g for _, g, _ in lead], [s for _, _, s in lead], sizes[:split])
     x = _features([g for _, g, _ in tail], [s - split for _, _, s in tail], sizes[split:])
-    table, marginal = _pass(np.asarray(psi).reshape(-1, width), x)
+    t = len(tail)
+    pairs = [(a, b) for a in range(t) for b in range(a, t)]
+    marginal = t > _PRODUCT_COLUMNS_UP_TO
+    if not marginal:     # the tail's second moments as columns of X
+        x = np.concatenate([x] + [x[:, 1 + a:2 + a] * x[:, 1 + b:2 + b] for a, b in pairs],
+                           axis=1)
+    table, q = _pass(np.asarray(psi).reshape(-1, width), x, marginal)
     gram = phi.T @ np.concatenate([table[:, :1] * phi, table[:, 1:]], axis=1)
-    tail_gram = x.T @ (marginal[:, None] * x)
     d, n_lead = len(forms), len(lead)
+    if marginal:
+        tail_second = (x[:, 1:].T * q) @ x[:, 1:]
+    else:
+        tail_second = np.zeros((t, t))
+        for j, (a, b) in enumerate(pairs):
+            tail_second[a, b] = tail_second[b, a] = gram[0, 1 + d + j]
     order = [k for k, _, _ in lead] + [k for k, _, _ in tail]
     moments = np.empty((1 + d, 1 + d))
-    moments[:1 + n_lead, :] = gram
-    moments[1 + n_lead:, :1 + n_lead] = gram[:, 1 + n_lead:].T
-    moments[1 + n_lead:, 1 + n_lead:] = tail_gram[1:, 1:]
+    moments[:1 + n_lead, :] = gram[:, :1 + d]
+    moments[1 + n_lead:, :1 + n_lead] = gram[:, 1 + n_lead:1 + d].T
+    moments[1 + n_lead:, 1 + n_lead:] = tail_second
     index = np.argsort(order) + 1
     second = moments[np.ix_(index, index)]
     return moments[0, index], (second + second.T) / 2, float(gram[0, 0])
@@ -164,13 +187,18 @@ def pure_qfim(psi: np.ndarray, forms: Sequence[LocalForm],
               dims: Sequence[int]) -> tuple[np.ndarray, float]:
     r"""(QFIM, :math:`\langle\psi|\psi\rangle`) of the ket ``psi`` by the covariance formula.
 
-    Diagonal generators: :func:`diagonal_moments`.  Otherwise the images
+    Diagonal generators: :func:`diagonal_moments` (a small ket: the moments of
+    :math:`|\psi|^2` directly).  Otherwise the images
     :math:`H_k|\psi\rangle` (each on its factor, :meth:`LocalForm.apply`) give
     :math:`\langle H_k\rangle = \mathrm{Re}\langle\psi|H_k\psi\rangle` and
     :math:`\langle H_kH_l\rangle + \langle H_lH_k\rangle = 2\,\mathrm{Re}\langle H_k\psi|H_l\psi\rangle`.
     The caller checks the norm (read in the same pass).
     """
     psi = np.asarray(psi).reshape(-1)
+    if all(f.diagonal is not None for f in forms) and psi.size <= _DIRECT_UP_TO:
+        prob = np.abs(psi) ** 2
+        g = np.stack([f.full_diagonal() for f in forms])
+        return covariance(g @ prob, (g * prob) @ g.T), float(prob.sum())
     if all(f.diagonal is not None for f in forms):
         first, second, total = diagonal_moments(psi.astype(complex, copy=False), forms, dims)
         return covariance(first, second), total
