@@ -1,7 +1,10 @@
 """The ``qsn`` command line (thin: argument parsing, printing and writing files only).
 
 ``qsn run MODEL.toml [--json] [--plot FILE]``
-    Compare the model's probes: a table and the verdict, or one JSON document.
+    Compare the model's probes: a table and the verdict, or one JSON document.  A model with
+    a ``[field]`` (sensor positions and species) prints every quantity's standard deviation
+    and sensitivity with its unit (T, T/m, m ...; T/sqrt(Hz) ...), the probes' interrogation
+    times and the SQL and Heisenberg references; the JSON carries the unit strings.
 ``qsn check MODEL.toml``
     Validate the model file and explain it, computing nothing.
 ``qsn draw MODEL.toml [-o FILE]``
@@ -130,7 +133,8 @@ def _run(args: argparse.Namespace) -> int:
     if plot_path is not None:
         from .figures import comparison
         from .figures.output import save_figure
-        fig, _ = comparison.plot(result, title=model.name)
+        fig, _ = comparison.plot(result if model.field is None else result.comparison,
+                                 title=model.name)      # a [field]: its phase-space table
         save_figure(fig, plot_path)
     if args.json:
         print(_json({"model": model.name, **result.to_dict()}))

@@ -36,6 +36,15 @@ A model file describes what a lab would write on a whiteboard::
     time = 0.5                          # t; phases phi = omega t; also collective_dephasing,
                                         # correlated_dephasing, decay, loss = eta (modes)
 
+Magnetometry in SI units: a sensor may also have ``position = [x, y, z]`` (metres) and
+``species = "87Rb F=2"`` or ``gamma = ...`` (rad s^-1 T^-1); a ``[field]`` section (``model =
+"uniform" | "gradient" | "quadratic" | "sites" | "dipole"``, ``estimate = [...]``, ``known =
+[...]``), a ``[time]`` section (``t``, ``dead_time``, ``total`` or ``bandwidth``, seconds) and
+a ``[readout]`` section (``efficiency``, ``fidelity``) then make the task the field's
+parameters (:mod:`qsn_qutip.magnetometry.modelkeys`); ``[noise]`` rates are per second
+(``T2 = ...`` sets ``dephasing = 1/T2``) and the bounds come in tesla with sensitivities in
+T/sqrt(Hz).
+
 ``basis`` gives one local basis index per sensor (a list for a sensor of several atoms or
 qubits in the full basis): for qubits in the Dicke basis index k is the state with k spins
 down (:math:`m = n/2 - k`), for a mode the photon number, for an atom the level.  An amplitude
@@ -60,6 +69,7 @@ import numpy as np
 import qutip
 
 from .errors import QSNError
+from .magnetometry.modelkeys import PLACEMENT_KEYS, FieldSetup, ModelKeyError, field_setup
 from .network import Network
 from .noise import NoiseModel
 from .probes import (BUILTIN_PROBES, RESOURCES, Task, check_resources, default_probes,
@@ -69,13 +79,16 @@ from .sensors import KINDS, Sensor
 
 __all__ = ["Model", "load_model", "parse_model", "model_from_dict", "read_toml"]
 
-TOP_KEYS = {"name", "description", "repeats", "sensor", "task", "probes", "noise"}
-#: the [noise] keys and the NoiseModel fields they set
+TOP_KEYS = {"name", "description", "repeats", "sensor", "task", "probes", "noise", "field",
+            "time", "readout"}
+#: the [noise] keys and the NoiseModel fields they set (T2 sets dephasing = 1/T2)
 NOISE_KEYS = {"dephasing": "dephasing", "collective_dephasing": "collective_dephasing",
               "correlated_dephasing": "correlated_dephasing", "decay": "decay",
-              "loss": "transmission", "time": "time"}
-#: the keys of a [[sensor]] table of each kind (each sensor class lists its own: model_keys)
-SENSOR_KEYS = {kind: {"name", "kind", *cls.model_keys} for kind, cls in KINDS.items()}
+              "loss": "transmission", "time": "time", "T2": "dephasing"}
+#: the keys of a [[sensor]] table of each kind (each sensor class lists its own: model_keys;
+#: every kind may have a position and a species or gamma, for a [field] section)
+SENSOR_KEYS = {kind: {"name", "kind", *cls.model_keys, *PLACEMENT_KEYS}
+               for kind, cls in KINDS.items()}
 #: what a value of each type of :attr:`~qsn_qutip.sensors.Sensor.model_keys` must be
 _EXPECTED = {int: "an integer >= 1", float: "a number", str: "a string",
              list: "a list of numbers"}
@@ -102,6 +115,11 @@ class Model:
     resources : {"total", "fixed"}
         ``[task] resources``: the constraint the probes are ranked under (the paper's N
         particles allocated freely, or the particles each sensor has).
+    field : FieldSetup or None
+        The ``[field]``, ``[time]`` and ``[readout]`` sections
+        (:mod:`qsn_qutip.magnetometry.modelkeys`): v is then the phase-space task of the first
+        quantity of interest and :meth:`compare` a
+        :class:`~qsn_qutip.magnetometry.FieldComparison` in SI units.
     """
 
     name: str
@@ -114,9 +132,13 @@ class Model:
     source: str = "<string>"
     noise: NoiseModel | None = None
     resources: str = "total"
+    field: FieldSetup | None = None
 
     def compare(self) -> Comparison:
-        """Run :func:`~qsn_qutip.report.compare` on this model."""
+        """Run :func:`~qsn_qutip.report.compare` on this model (with a ``[field]``:
+        :func:`~qsn_qutip.magnetometry.compare_field`, in SI units)."""
+        if self.field is not None:
+            return self.field.compare(self.probes, self.noise, self.repeats, self.resources)
         return compare(self.network, v=self.v, weights=self.weights, probes=self.probes,
                        repeats=self.repeats, noise=self.noise, resources=self.resources)
 
@@ -136,8 +158,11 @@ class Model:
         lines.append(f"resources: {self.resources} ({RESOURCES[self.resources]})")
         names = [probe_name(p) for p in self.probes]
         lines.append(f"probes: {', '.join(names)}")
+        if self.field is not None:
+            lines.extend(self.field.describe())
         if self.noise is not None:
-            lines.append(f"noise for an interrogation time t = {self.noise.time:g}: "
+            lines.append((f"noise for an interrogation time t = {self.noise.time:g}: "
+                          if self.field is None else "noise (rates in s^-1): ")
                          + ", ".join(f"{f.name} = {getattr(self.noise, f.name)}"
                                      for f in dataclasses.fields(self.noise)
                                      if f.name != "time"))
@@ -248,12 +273,17 @@ def _sensor(source: _Source, raw, index: int) -> Sensor:
         raise source.error(where, str(err), **locate) from None
 
 
-def _noise(source: _Source, raw, network: Network) -> NoiseModel | None:
-    """The [noise] table as a NoiseModel (rates per unit time; one number or one per sensor)."""
+def _noise(source: _Source, raw, network: Network, field: bool = False) -> NoiseModel | None:
+    """The [noise] table as a NoiseModel (rates per unit time; one number or one per sensor;
+    with a [field]: per second, the time is [time] t)."""
     if raw is None:
         return None
     _expect(source, raw, dict, "noise", "a [noise] table", table="noise")
-    _unknown_keys(source, raw, set(NOISE_KEYS), "noise", table="noise")
+    _unknown_keys(source, raw, set(NOISE_KEYS) - ({"time"} if field else set()), "noise",
+                  table="noise")
+    if "T2" in raw and "dephasing" in raw:
+        raise source.error("noise.T2", "give T2 or dephasing (= 1/T2), not both", key="T2",
+                           table="noise")
     fields = {}
     for key, value in raw.items():
         numbers = value if isinstance(value, list) else [value]
@@ -270,7 +300,13 @@ def _noise(source: _Source, raw, network: Network) -> NoiseModel | None:
                                    table="noise")
         fields[NOISE_KEYS[key]] = [float(x) for x in value] if isinstance(value, list) \
             else float(value)
-    if "time" not in fields and any(k not in ("transmission",) for k in fields):
+        if key == "T2":
+            if min(numbers) <= 0:
+                raise source.error("noise.T2", f"expected T2 > 0, got {value}", key=key,
+                                   table="noise")
+            fields["dephasing"] = list(1 / np.array(numbers, dtype=float)) \
+                if isinstance(value, list) else 1 / float(value)
+    if not field and "time" not in fields and any(k != "transmission" for k in fields):
         raise source.error("noise.time", "missing: rates need the interrogation time "
                            "time = t (phases phi = omega t)", table="noise")
     try:
@@ -370,10 +406,19 @@ def _resources(source: _Source, raw: dict) -> str:
                            key="resources", table="task") from None
 
 
-def _task(source: _Source, raw, network: Network, repeats: int) -> Task:
-    """The [task] table: function = v or weights = W (:class:`~qsn_qutip.probes.Task` checks)."""
+def _task(source: _Source, raw, network: Network, repeats: int,
+          field: FieldSetup | None = None) -> Task:
+    """The [task] table: function = v or weights = W (:class:`~qsn_qutip.probes.Task` checks);
+    with a [field], the first quantity of ``field.estimate``."""
     raw = _expect(source, raw, dict, "task", "a [task] table", table="task")
     _unknown_keys(source, raw, {"function", "weights", "resources"}, "task", table="task")
+    if field is not None:
+        for key in ("function", "weights"):
+            if key in raw:
+                raise source.error(f"task.{key}", "with a [field] section the task is "
+                                   "field.estimate (the phases are gamma t B)", key=key,
+                                   table="task")
+        return Task(network.n_params, field.direction, None, repeats)
     vectors = {key: _vector(source, raw[key], key, network.n_params)
                for key in ("function", "weights") if key in raw}
     try:
@@ -445,8 +490,13 @@ def model_from_dict(raw: dict, origin: str = "<string>", text: str = "") -> Mode
     _expect(source, sensors, list, "sensor", "[[sensor]] tables (double brackets)",
             key="sensor")
     network = Network([_sensor(source, s, k) for k, s in enumerate(sensors)])
-
-    task = _task(source, raw.get("task", {}), network, repeats)
+    noise = _noise(source, raw.get("noise"), network, "field" in raw)
+    try:
+        field = field_setup(raw, sensors, network, noise)
+    except ModelKeyError as err:
+        raise source.error(err.where, err.message, key=err.key, table=err.table,
+                           index=err.index) from None
+    task = _task(source, raw.get("task", {}), network, repeats, field)
     resources = _resources(source, raw.get("task", {}))
 
     probes_raw = _expect(source, raw.get("probes", {}), dict, "probes", "a [probes] table",
@@ -472,7 +522,7 @@ def model_from_dict(raw: dict, origin: str = "<string>", text: str = "") -> Mode
         raise source.error("probes", f"probe names must be distinct, got {labels}",
                            table="probes")
     return Model(name, description, network, task.v, task.weights, repeats, probes, origin,
-                 _noise(source, raw.get("noise"), network), resources)
+                 noise, resources, field)
 
 
 def load_model(path: str | Path) -> Model:

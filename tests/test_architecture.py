@@ -31,9 +31,9 @@ LAYERS = [
     {"noise"},
     {"measurement"},
     {"probes"},
-    {"magnetometry"},
     {"optimize"},
     {"report"},
+    {"magnetometry"},     # compares probes with report.compare, then transforms to SI units
     {"experiment"},
     {"modelfile"},
     {"sweep"},

@@ -52,6 +52,8 @@ class MultiLevelAtom(Sensor):
     """
 
     kind = "atom"
+    #: the product state is one state per atom (the QFI scales as the number of atoms)
+    independent_particles = True
     model_keys = {"spin": float, "axes": str, "levels": list, "atoms": int}
 
     def __init__(self, levels=None, *, spin: float | None = None, axes: str = "z",
@@ -128,6 +130,11 @@ class MultiLevelAtom(Sensor):
         count = "atom" if self.atoms == 1 else f"{self.atoms} atoms"
         return (f"{count} j={self.spin:g} ({self.axes})" if self.spin is not None
                 else f"{count}, {self.level_count} levels")
+
+    @property
+    def field_axes(self) -> str:
+        """The field components the parameters sense: ``axes`` (``"z"`` for a Zeeman ladder)."""
+        return self.axes
 
     def with_particles(self, n: int) -> "MultiLevelAtom":
         if self.levels is not None:

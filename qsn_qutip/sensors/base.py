@@ -115,6 +115,30 @@ class Sensor(abc.ABC):
         None for a sensor of its own."""
         return None
 
+    #: True when :meth:`product_state` is n identical one-particle states, each particle
+    #: carrying the one-particle generators (the sensor's generators are their sums): its QFI
+    #: under noise acting on each particle alone is then n times that of one particle
+    #: (:meth:`with_particles` ``(1)``), which :mod:`qsn_qutip.magnetometry` uses for large n
+    independent_particles: bool = False
+
+    @property
+    def field_axes(self) -> str | None:
+        """The component of a magnetic field (``"x"``, ``"y"`` or ``"z"``) each parameter of
+        the sensor senses, one letter per parameter in parameter order, for
+        :mod:`qsn_qutip.magnetometry` (a Larmor phase phi = gamma t B_a); ``""``
+        without parameters, None for a sensor that does not sense a magnetic field.  By
+        default ``"z"`` (the quantisation axis) for a sensor with one parameter.
+
+        Examples
+        --------
+        >>> from qsn_qutip import MultiLevelAtom, QubitEnsemble
+        >>> QubitEnsemble(3).field_axes, MultiLevelAtom(spin=1, axes="xy").field_axes
+        ('z', 'xy')
+        """
+        if self.n_params > 1:
+            return None
+        return "z" * self.n_params
+
     #: True for a sensor whose space truncates an infinite one (an optical mode's Fock cutoff):
     #: only then can :meth:`truncation_weight` be non-zero
     truncated: bool = False

@@ -92,6 +92,11 @@ class OpticalMode(Sensor):
         return 1.0 if self.generator == "linear" else None
 
     @property
+    def field_axes(self) -> None:
+        """None: a mode's phase is not a Larmor precession in a magnetic field."""
+        return None
+
+    @property
     def label(self) -> str:
         """``"optical mode N=3"``, ``"Kerr mode N=3"`` or ``"reference mode N=3"`` (N: photons)."""
         prefix = {"linear": "optical mode", "kerr": "Kerr mode", None: "reference mode"}

@@ -47,6 +47,8 @@ class QubitEnsemble(Sensor):
     """
 
     kind = "qubits"
+    #: |+>^n: n independent qubits (the QFI of the product state scales as n under local noise)
+    independent_particles = True
     model_keys = {"n": int, "basis": str}
     model_required = ("n",)
 
