@@ -67,6 +67,10 @@ class Tolerances:
         Ridge added to the Fisher matrix of a scoring step, relative to its trace.
     edge_rtol : float
         An estimate within ``edge_rtol`` times the bracket of its edge sits on the edge.
+    edge_flag : float
+        A simulated point with more than this fraction of its estimates on the bracket's edge
+        is drawn flagged (hollow, "bracket-limited") in figures: its variance is set by the
+        bracket, not bounded by the CRB.
     """
 
     atol: float = 1e-10
@@ -85,6 +89,7 @@ class Tolerances:
     mle_ftol: float = 1e-14
     mle_ridge: float = 1e-12
     edge_rtol: float = 1e-9
+    edge_flag: float = 0.05
 
     @contextlib.contextmanager
     def __call__(self, **changes: float) -> Iterator["Tolerances"]:

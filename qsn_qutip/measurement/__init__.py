@@ -23,10 +23,13 @@ The package, by topic:
   :func:`spin_readout`, :func:`local_readout`, :func:`parity`, :func:`photon_counting` (after
   :func:`beam_splitter`), :func:`sld_readout` (Proposition 2);
 * :mod:`.cfim` — :func:`outcome_probabilities` and :func:`cfim`, exact;
+* :mod:`.spectrum` — a density matrix's outcome probabilities as a short sum of frequencies
+  (commuting generators), what a simulation evaluates at thousands of points;
 * :mod:`.estimators` — :func:`simulate`: multinomial outcome counts for :math:`\mu` repeats per
   trial, maximum-likelihood (or Bayesian) estimates, their mean and covariance against the QCRB
   and the CRB of the measurement (:class:`SimulationResult`);
-  :func:`~qsn_qutip.experiment.simulate_task` does the same for a probe of a network and a task;
+  :func:`~qsn_qutip.experiment.simulate_task` does the same for a probe of a network and a task
+  (noisy probes included, with a readout that estimates the task);
 * :func:`holevo_bound` — the Holevo Cramér-Rao bound (the attainable bound for non-commuting
   generators, with collective measurements), an SDP that lives in
   :mod:`qsn_qutip.estimation.holevo` (pure mathematics) and is re-exported here.

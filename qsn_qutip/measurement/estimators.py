@@ -308,7 +308,9 @@ def simulate(state: qutip.Qobj, generators: Sequence, povm, phi_true: Sequence[f
     Raises
     ------
     QSNError
-        When the CFIM at ``phi_true`` is singular: some combination of the parameters is not
+        When the CFIM at ``phi_true`` is singular (an eigenvalue below ``tolerances.rank_rtol``
+        times the largest eigenvalue of the CFIM or of the QFIM, so that a CFI of round-off size
+        at a special point counts as zero): some combination of the parameters is not
         identifiable from this measurement.
 
     Examples
@@ -337,13 +339,16 @@ def simulate(state: qutip.Qobj, generators: Sequence, povm, phi_true: Sequence[f
     model = OutcomeModel(state, gens, povm)
     p, dp = model.point(phi)
     fc = classical_fisher(p, dp)
+    fq = qfim(state, gens, phi)
     lam = np.linalg.eigvalsh(fc)
-    if lam[0] <= tolerances.rank_rtol * max(lam[-1], 0.0) or lam[-1] <= 0:
+    # singular on the scale of the QFIM too: a CFI of 1e-33 (round-off at a special point)
+    # identifies nothing, whatever the CFIM's own largest eigenvalue
+    scale = max(lam[-1], float(np.linalg.eigvalsh(fq)[-1]), 0.0)
+    if lam[0] <= tolerances.rank_rtol * scale or lam[-1] <= 0:
         raise QSNError(f"the CFIM of {povm.name} at phi_true is singular (eigenvalues "
                        f"{np.round(lam, 6).tolist()}): not every parameter is identifiable; "
                        f"estimate the identifiable combinations, e.g. theta = v . phi with the "
                        f"single generator sum_k v_k H_k / |v|^2")
-    fq = qfim(state, gens, phi)
     rng = np.random.default_rng(seed)
     prob = np.clip(p, 0.0, None)
     counts = rng.multinomial(mu, prob / prob.sum(), size=count).astype(float)

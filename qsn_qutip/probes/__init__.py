@@ -359,7 +359,10 @@ def build_probe(name: str, network: Network, v: np.ndarray | None = None,
 
 
 def default_measurement(network: Network, probe: str | None = None):
-    """The measurement :func:`~qsn_qutip.experiment.simulate_task` (and ``qsn simulate``) uses.
+    """The registered readout of a probe: what :func:`~qsn_qutip.experiment.simulate_task` (and
+    ``qsn simulate``) tries first — it checks with the CFIM that the readout estimates the task
+    and otherwise takes the local SLD readout or refuses (a user's two-branch GHZ-like state is
+    tried with the parity first).
 
     * ``"ghz"`` (GHZ-like, Eq. 1; the registry's ``readout="parity"``):
       :func:`~qsn_qutip.measurement.parity`, which saturates its QCRB for

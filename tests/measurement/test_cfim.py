@@ -15,7 +15,7 @@ from hypothesis import given, settings, strategies as st
 from qsn_qutip import (MultiLevelAtom, Network, OpticalMode, QSNError, QubitEnsemble, qfim,
                        states)
 from qsn_qutip import measurement as M
-from qsn_qutip.measurement.cfim import OutcomeModel
+from qsn_qutip.measurement.cfim import SPECTRUM_POINTS, OutcomeModel
 from qsn_qutip.measurement.povm import as_povm
 from qsn_qutip.theorems import separable_counterpart
 
@@ -275,6 +275,48 @@ def test_vectorised_probabilities_match_one_point_at_a_time(kind, pure, commutin
         for a, b in ((p_x, p_one), (dp_x, dp_one), (p_one, p_ref), (dp_one, dp_ref),
                      (q_x, p_ref), (dq_x, dp_ref)):
             np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+SPECTRUM_CASES = {
+    "dicke local": lambda: (Network([QubitEnsemble(3), QubitEnsemble(4)]), M.local_readout),
+    "full-basis local": lambda: (Network([QubitEnsemble(3, basis="full"), QubitEnsemble(2)]),
+                                 M.local_readout),
+    "parity": lambda: (Network([QubitEnsemble(3), QubitEnsemble(2)]), M.parity),
+    "counting+BS": lambda: (Network([OpticalMode(3), OpticalMode(3)]),
+                            lambda net: M.photon_counting(net, M.beam_splitter(net))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECTRUM_CASES))
+def test_spectrum_of_frequencies_reproduces_the_direct_sums(name):
+    """At many points a density matrix is evaluated through its spectrum of frequencies
+    (C_{x omega}, equal lambda_a - lambda_b merged exactly): the same p and dp as one point at a
+    time (the direct sum over the D^2 pairs) and as the reference expm, to rounding."""
+    net, readout = SPECTRUM_CASES[name]()
+    povm = readout(net)
+    rho = qutip.rand_dm(net.ket_dims, seed=11)
+    model = OutcomeModel(rho, net.generators, povm)
+    points = np.random.default_rng(2).normal(size=(SPECTRUM_POINTS + 4, net.n_params))
+    p, dp = model.batch(points)
+    coefficients, omega = model.spectrum()
+    assert len(omega) < net.size ** 2 / 4 and coefficients.shape == (len(povm), len(omega))
+    for x, p_x, dp_x in zip(points, p, dp):
+        p_one, dp_one = model.point(x)
+        np.testing.assert_allclose(p_x, p_one, atol=1e-12)
+        np.testing.assert_allclose(dp_x, dp_one, atol=1e-12)
+    reference = reference_probabilities(rho, net.generators, list(povm), points[0])
+    np.testing.assert_allclose(p[0], reference, atol=1e-12)
+
+
+def test_spectrum_is_skipped_when_it_gains_nothing():
+    """Kets, and states whose frequencies are nearly all distinct, keep the direct sums."""
+    net = Network([MultiLevelAtom(levels=[0.0, 1.0, np.sqrt(2), np.pi])])
+    model = OutcomeModel(qutip.rand_dm(net.ket_dims, seed=1), net.generators,
+                         as_povm(random_povm(net.ket_dims, 3, seed=2), net.ket_dims))
+    assert model.spectrum() is None
+    pure = OutcomeModel(qutip.rand_ket(net.ket_dims, seed=1), net.generators,
+                        as_povm(random_povm(net.ket_dims, 3, seed=2), net.ket_dims))
+    assert pure.spectrum() is None
 
 
 # -- CFIM <= QFIM ---------------------------------------------------------------------------------

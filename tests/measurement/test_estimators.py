@@ -201,8 +201,8 @@ def test_cli_simulate_prints_json_and_text(capsys, tmp_path):
     assert "measurement: local readout" in out and "QCRB" in out
     for args, match in ((["--probe", "time-shared"], "time-shared is a reference strategy"),
                         (["--probe", "nope"], "unknown probe 'nope'"),
-                        (["--trials", "1"], "trials must be an integer >= 2"),
-                        (["--trials", "many"], "invalid int value")):
+                        (["--trials", "1"], "--trials must be an integer in [2, 1000000], got 1"),
+                        (["--trials", "many"], "--trials must be an integer, got 'many'")):
         assert main(["simulate", str(model), *args]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("qsn: error:") and match in err[0]
