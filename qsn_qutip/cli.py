@@ -25,6 +25,9 @@
 [--checkpoint FILE] [--out CSV] [--plot FILE]``
     Every probe's bound over a grid of model variations (``sensor.left.n=2:40:2``,
     ``repeats=1,10``); exit code 1 when some points failed (they are reported).
+``qsn labs [--student DIR] [--instructor DIR] [--source DIR]``
+    Write the student version (blanks and checks, no solutions) and/or the instructor version
+    of every teaching lab from its one source (``docs/labs``); without a folder, list the labs.
 
 Bad input (a model file with a missing or misspelt key, an unreadable file, an unknown
 command or option, an output place that cannot be written, checked before any work) prints one
@@ -188,6 +191,22 @@ def _figures(args: argparse.Namespace) -> int:
     from .figures import render_all
     _checked_directory(args.out, "--out")
     for path in render_all(args.out, only=args.only, fmt=args.format):
+        print(path)
+    return 0
+
+
+def _labs(args: argparse.Namespace) -> int:
+    from .labs import describe_lab, lab_paths, read_lab, write_labs
+    student = _checked_directory(args.student, "--student") if args.student else None
+    instructor = _checked_directory(args.instructor, "--instructor") if args.instructor else None
+    if student is None and instructor is None:
+        for path in lab_paths(args.source):
+            title, minutes, exercises = describe_lab(read_lab(path))
+            time = f"about {minutes} minutes, " if minutes else ""
+            print(f"{path.name}  {title} ({time}{exercises} exercises)")
+        print("write them with: qsn labs --student DIR [--instructor DIR]")
+        return 0
+    for path in write_labs(args.source, student=student, instructor=instructor):
         print(path)
     return 0
 
@@ -373,6 +392,17 @@ def _build_parser() -> _Parser:
     sweep.add_argument("--progress", choices=("text", "tqdm", ""), default="text",
                        help="progress bar on stderr (default text; '' for none)")
     sweep.set_defaults(run=_sweep)
+
+    labs = commands.add_parser("labs", help="write the student and instructor versions of the "
+                                            "teaching labs, or list them")
+    labs.add_argument("--student", metavar="DIR",
+                      help="write the student notebooks here (exercises with blanks and "
+                           "checks, no solutions)")
+    labs.add_argument("--instructor", metavar="DIR",
+                      help="write the instructor notebooks here (with the solutions)")
+    labs.add_argument("--source", metavar="DIR",
+                      help="the source labs (default: docs/labs of the repository)")
+    labs.set_defaults(run=_labs)
     return parser
 
 

@@ -37,6 +37,7 @@ LAYERS = [
     {"experiment"},
     {"modelfile"},
     {"sweep"},
+    {"labs"},
     {"figures"},
     {"cli"},
     {"__init__", "__main__", "fisher", "bounds"},   # the front door and the compatibility shims
