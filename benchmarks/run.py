@@ -98,7 +98,6 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from qsn_qutip import MultiLevelAtom, Network, QubitEnsemble, qfim, states
 from qsn_qutip._io import atomic_path
-from qsn_qutip.estimation.mixed import checked_density_matrix, low_rank_support
 from qsn_qutip.options import tolerances
 
 HERE = Path(__file__).resolve().parent
@@ -726,6 +725,7 @@ def eigh_path_qfim(state: qutip.Qobj, gens) -> float:
 
 def sketch(state: qutip.Qobj):
     """The library's certified support search on ``state`` (None when it falls back)."""
+    from qsn_qutip.estimation.mixed import checked_density_matrix, low_rank_support
     return low_rank_support(checked_density_matrix(state.full()))
 
 

@@ -1,7 +1,9 @@
 """The estimation layer: pure mathematics on ``Qobj`` and arrays (the wall of the design).
 
 * :mod:`~qsn_qutip.estimation.qfim` — quantum Fisher information matrices of unitarily
-  encoded states (pure, mixed, low rank) and of any differentiable family;
+  encoded states (pure, mixed, low rank) and of any differentiable family; its engines
+  :mod:`~qsn_qutip.estimation.pure` (kets), :mod:`~qsn_qutip.estimation.mixed` (density
+  matrices) and :mod:`~qsn_qutip.estimation.classes` (how generators share products);
 * :mod:`~qsn_qutip.estimation.bounds` — quantum Cramér-Rao bounds and the paper's closed forms.
 
 Nothing here imports sensors, the network or anything above them: it serves any QuTiP user

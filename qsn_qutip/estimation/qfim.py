@@ -4,24 +4,29 @@ The encoding is :math:`\rho_\phi = U\rho U^\dagger` with :math:`U = e^{-i\sum_j\
 (or, for the generators of one sensor that do not commute, the exact effective generators
 :math:`\tilde H_k = -i(\partial_k U^\dagger)U` at the given :math:`\phi`).
 
-* Pure states, covariance formula (never a density matrix):
+* Pure states, covariance formula (never a density matrix, :mod:`.pure`):
   :math:`F_{kl} = 2\langle\{\hat H_k,\hat H_l\}\rangle - 4\langle\hat H_k\rangle\langle\hat H_l\rangle`.
-  Diagonal generators need only the outcome probabilities :math:`p = |\psi|^2` and, for
-  generators on different sensors, their two-sensor marginals: one read of the state, with
-  nothing of its size created.
-* Mixed states, SLD formula in the eigenbasis :math:`\rho = \sum_i\lambda_i|i\rangle\langle i|`:
+  Diagonal generators need only the outcome probabilities :math:`p = |\psi|^2`: one read of
+  the state and one weighted Gram product, whatever the number of sensors, with nothing of
+  its size created.
+* Mixed states, SLD formula in the eigenbasis :math:`\rho = \sum_i\lambda_i|i\rangle\langle i|`
+  (:mod:`.mixed`, :mod:`.classes`):
   :math:`F_{kl} = 2\sum_{\lambda_i+\lambda_j>0}\frac{(\lambda_i-\lambda_j)^2}{\lambda_i+\lambda_j}
   \mathrm{Re}(H_{k,ij}H_{l,ji})`, restricted to pairs that touch the support of :math:`\rho`
   (cost :math:`O(D^2 r)` for rank r after the eigendecomposition).  Only the pairs i < j are
-  formed, and diagonal generators touch only the basis states where they differ from their
-  most frequent value; generators on a group of sensors share those products.
+  formed; diagonal generators touch only the basis states where they differ from their most
+  frequent value, generators on a group of sensors share those products, and a non-diagonal
+  generator on a small factor is diagonalised there (the eigenvectors rotated on it).
 * Any differentiable family: :func:`qfim_from_derivatives`,
   :math:`F_{kl} = 2\sum_{\lambda_i+\lambda_j>0}\mathrm{Re}(\partial_k\rho_{ij}\,\partial_l\rho_{ji})/(\lambda_i+\lambda_j)`.
 
-Generators are ``Qobj`` on the whole space, or :class:`LocalOperator` (an operator on one
-factor of a tensor-product space, as a :class:`~qsn_qutip.Network` hands them out), which keeps
-huge networks cheap: no generator is ever built on the full space.  This module knows nothing
-of sensors or networks.
+Generators are ``Qobj`` on the whole space, stored in any format, or :class:`LocalOperator`
+(an operator on one factor of a tensor-product space, as a :class:`~qsn_qutip.Network` hands
+them out), which keeps huge networks cheap: no generator is ever built on the full space.
+Their structure (diagonal, or acting on a few tensor factors only) is found exactly whatever
+the storage (:func:`~qsn_qutip.operators.local_form`), so a dense ``qutip.Qobj(np.diag(h),
+dims=...)`` costs what a ``LocalOperator`` costs.  This module knows nothing of sensors or
+networks.
 """
 
 from __future__ import annotations

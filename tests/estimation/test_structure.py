@@ -251,3 +251,23 @@ def test_many_sensor_ket_with_non_diagonal_generators(reference):
     expected = reference.covariance_qfim(psi, net.generators)
     for gens in (net.local_generators, net.generators, _dense(net.generators)):
         np.testing.assert_allclose(qfim(psi, gens), expected, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("kind", ["diagonal", "xyz", "generic"])
+def test_large_tiles_at_d512(kind):
+    # D = 512: zheevr, layers of rotated rows, and a generic dense generator applied as it is
+    if kind == "diagonal":
+        net = Network([QubitEnsemble(4, basis="full"), QubitEnsemble(5, basis="full")])
+    else:
+        net = Network([MultiLevelAtom(spin=3.5, axes="xyz"), MultiLevelAtom(spin=3.5, axes="x"),
+                       MultiLevelAtom(spin=3.5, axes="z")])
+    gens = list(net.generators)
+    if kind == "generic":
+        rng = np.random.default_rng(3)
+        m = rng.normal(size=(net.size, net.size)) + 1j * rng.normal(size=(net.size, net.size))
+        gens.append(qutip.Qobj(m + m.conj().T, dims=net.dims))
+    rho = qutip.rand_dm(net.size, seed=12)
+    state = qutip.Qobj(rho.full(), dims=net.dims)
+    expected = _all_pairs(rho.full(), [g.full() for g in gens])
+    np.testing.assert_allclose(qfim(state, gens), expected, rtol=1e-10,
+                               atol=1e-11 * np.abs(expected).max())
