@@ -496,6 +496,8 @@ def model_from_dict(raw: dict, origin: str = "<string>", text: str = "") -> Mode
     except ModelKeyError as err:
         raise source.error(err.where, err.message, key=err.key, table=err.table,
                            index=err.index) from None
+    if field is not None and noise is not None and field.timing.t is not None:
+        noise = dataclasses.replace(noise, time=field.timing.t)   # the phases at [time] t
     task = _task(source, raw.get("task", {}), network, repeats, field)
     resources = _resources(source, raw.get("task", {}))
 

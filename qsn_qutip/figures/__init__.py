@@ -28,7 +28,7 @@ from types import ModuleType
 
 from ..errors import QSNError
 from . import gain_map, global_functions, gradient, multiphase, network, theorem1, theorem2
-from . import gradient_noise, saturation
+from . import dipole_map, gradient_noise, gradiometer, saturation
 from .output import FORMATS, save_figure
 
 __all__ = ["FIGURES", "render", "render_all"]
@@ -44,6 +44,8 @@ FIGURES: dict[str, ModuleType] = {
     "gradient-noise": gradient_noise,
     "multiphase": multiphase,
     "saturation": saturation,
+    "gradiometer": gradiometer,
+    "dipole-map": dipole_map,
 }
 
 

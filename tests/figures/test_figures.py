@@ -32,6 +32,8 @@ SMALL = {
                        "gamma": 0.5, "gamma_t": (0.01, 0.05, 0.3, 1.0)},
     "multiphase": {"photons": 4, "ds": (1, 2, 3, 4)},
     "saturation": {"n": 2, "repeats": (10, 100), "trials": 200},
+    "gradiometer": {"n_values": (1, 2, 4)},
+    "dipole-map": {"grid": 3, "depths": (0.01, 0.02)},
 }
 
 
