@@ -199,6 +199,13 @@ def test_check_result_displays_as_one_line_with_a_machine_readable_copy():
     assert "<div" in bundle["text/html"]
 
 
+@pytest.mark.parametrize("name", sorted(labs.EXERCISES))
+def test_an_answer_of_the_wrong_kind_is_wrong_not_a_crash(name):
+    for odd in (object(), None, "text", [[1, 2], [3]], {"a": 1}):
+        result = labs.check(name, odd)
+        assert result.status == labs.WRONG and result.message, (odd, result)
+
+
 def test_unknown_exercise_is_refused_with_suggestions():
     with pytest.raises(QSNError, match="did you mean 'lab1.ghz_bound'"):
         labs.check("lab1.ghz_bund", 1.0)

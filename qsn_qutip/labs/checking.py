@@ -155,7 +155,7 @@ def numbers(answer, length: int, what: str = "answer") -> list[float]:
     """``length`` real numbers from a sequence (list, tuple, array)."""
     if isinstance(answer, (str, bytes, dict)) or not isinstance(answer, Iterable):
         raise QSNError(f"your {what} should be {length} numbers, got {answer!r}")
-    values = [number(a, what) for a in answer]
+    values = [number(a, f"{what}, entry {i}") for i, a in enumerate(answer, start=1)]
     if len(values) != length:
         raise QSNError(f"your {what} should be {length} numbers, got {len(values)}")
     return values
@@ -206,6 +206,12 @@ def check(name: str, answer) -> CheckResult:
         ok, message = task.checker(answer)
     except QSNError as err:               # the answer could not be read
         return CheckResult(name, WRONG, str(err))
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as err:
+        shown = repr(answer)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        return CheckResult(name, WRONG, f"could not check your answer {shown}: "
+                                        f"{type(err).__name__}: {err} (the exercise asks for "
+                                        f"{task.question})")
     return CheckResult(name, CORRECT if ok else WRONG, message)
 
 
