@@ -1,11 +1,11 @@
 """Benchmark of the noise layer: large qubit ensembles under local dephasing, exactly.
 
-Usage: ``python benchmarks/bench_noise.py [--quick] [--full-max N] [--mesolve]``.  Every time is
-the best of three calls (``--repeats``); the peak memory is the tracemalloc peak of one more
-call.  BLAS is pinned to one thread (threadpoolctl) for the whole run: the Dicke-block QFI runs
-its eigen-decompositions on two worker threads itself (``qsn_qutip.noise.WORKERS``), and the
-full-space reference is then single threaded.  Other jobs share the machine, so compare
-ratios measured in the same run.
+Usage: ``python benchmarks/bench_noise.py [--quick] [--full-max N] [--mesolve] [--largest]``.
+Every time is the best of three calls (``--repeats``); the peak memory is the tracemalloc peak
+of one more call.  BLAS is pinned to one thread (threadpoolctl) for the whole run: the
+Dicke-block QFI runs its eigen-decompositions on two worker threads itself when the blocks are
+large (``qsn_qutip.noise.WORKERS``), and the full-space reference is then single threaded.
+Other jobs share the machine, so compare ratios measured in the same run.
 
 Single ensemble ``QubitEnsemble(N)`` (Dicke basis), local dephasing with gamma t = 0.05
 (``qsn_qutip.noise.local_dephasing``), QFI per unit phase from ``DickeBlockState.qfi``:
@@ -13,7 +13,7 @@ Single ensemble ``QubitEnsemble(N)`` (Dicke basis), local dephasing with gamma t
 * ``ghz``: the GHZ state, closed form :math:`N^2e^{-2N\\gamma t}` (down to 1e-81 at N = 2000);
   ``ghz t*``: the GHZ state at its optimal time :math:`\\gamma t = 1/(2N)`, :math:`F = N^2/e`;
 * ``css``: :math:`|+\\rangle^{\\otimes N}`, closed form :math:`Ne^{-2\\gamma t}` (every (m, m') pair
-  occupied: the dense path, O(N^3) flops);
+  occupied: the dense path; only the kept blocks are built, about 140 of 1001 at N = 2000);
 * ``twisted``: :math:`e^{-i0.4J_x}e^{-i\\mu J_z^2/2}|+\\rangle^{\\otimes N}`, complex, no closed form.
 
 Columns: ``state s`` (building the noisy Dicke blocks), ``qfi s`` (their eigen-decompositions
@@ -27,7 +27,25 @@ reference that does not use the package), N = 4 .. ``--full-max``; ``ratio`` = f
 ``|dF|/F`` the disagreement; the full-space peak is traced up to N = 11 and estimated above
 (five D x D float arrays).  Network: the two-site gradient probes with n qubits per site.
 ``--mesolve``: what integrating the :mod:`qutip.piqs` Liouvillian with :func:`qutip.mesolve` at
-default tolerances gives for GHZ (the route the closed form replaces).
+default tolerances gives for GHZ (the route the closed form replaces).  ``--largest``: the
+largest N (steps of 25 % from 2000) whose spin-coherent probe is dephased and its QFI computed
+within 60 s.
+
+Before and after (issue 13: build only the transfer that is kept), ``css`` at gamma t = 0.05,
+BLAS on one thread, one shared 2-core machine (load 5-7 from other jobs), the same session;
+seconds of state + QFI, best of 3 (the largest N: one call, N growing by 25 % from 2000):
+
+=========================  ===============================  ===============================
+                           before (every Sym^n, n = 0..N)   after (kept blocks only)
+=========================  ===============================  ===============================
+N = 300                    0.075 + 0.083 = 0.16 s           0.082 + 0.061 = 0.14 s
+N = 2000                   17.6 + 1.2 = 18.8 s              1.1 + 2.8 = 3.9 s
+largest N within 60 s      2500 (58 s; 3125: 79 s)          6102 (45 s; 7627: 72 s)
+=========================  ===============================  ===============================
+
+The state now costs little next to the QFI (the eigen-decompositions of the kept blocks, about
+140 of up to 463 rows at N = 2000), which sets the largest N.  :data:`BEFORE` holds the old
+numbers, printed next to the new rows.
 """
 
 from __future__ import annotations
@@ -41,6 +59,7 @@ import time
 import numpy as np
 import qutip
 import scipy
+from scipy.special import gammaln
 
 from bench_qfim import traced_peak     # the same measure in every benchmark
 from qsn_qutip import Network, QubitEnsemble, states
@@ -50,6 +69,9 @@ GAMMA_T = 0.05
 TARGETS = {"ghz": 600, "css": 300}          # N that must finish within TARGET_SECONDS
 TARGET_SECONDS = 60.0
 MIB = 2.0 ** 20
+#: css at gamma t = 0.05 before issue 13 (commit b438050): N -> (state s, qfi s), and the
+#: largest N done within 60 s
+BEFORE = {"css": {300: (0.075, 0.083), 2000: (17.622, 1.154)}, "largest": 2500}
 
 
 def best_time(func, repeats: int) -> tuple[float, object]:
@@ -70,7 +92,7 @@ DICKE_KINDS = ("ghz", "ghz t*", "css", "twisted")
 def probe_sizes(quick: bool) -> dict[str, list[int]]:
     """N of every probe of the single-ensemble table (and n per site of the network table)."""
     if quick:
-        return {"ghz": [100, 600, 2000], "ghz t*": [10 ** 4], "css": [50, 300],
+        return {"ghz": [100, 600, 2000], "ghz t*": [10 ** 4], "css": [50, 300, 2000],
                 "twisted": [100], "network": [50]}
     return {"ghz": [100, 200, 400, 600, 1000, 2000, 5000], "ghz t*": [10 ** 4, 10 ** 5],
             "css": [50, 100, 200, 300, 600, 1000, 1500, 2000], "twisted": [100, 300, 600],
@@ -80,6 +102,16 @@ def probe_sizes(quick: bool) -> dict[str, list[int]]:
 # ----------------------------------------------------------------------------------------
 # probes
 # ----------------------------------------------------------------------------------------
+def css_ket(n: int) -> qutip.Qobj:
+    r""":math:`|+\rangle^{\otimes n}` in the Dicke basis in closed form, amplitudes
+    :math:`\sqrt{\binom nk}/2^{n/2}` (``QubitEnsemble.product_state()`` to round-off, without its
+    dense matrix exponential, which takes minutes at n = 10^4)."""
+    k = np.arange(n + 1)
+    log_binom = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+    amp = np.exp(0.5 * log_binom - 0.5 * n * math.log(2))
+    return qutip.Qobj(amp, dims=[[n + 1], [1]])
+
+
 def probe(kind: str, n: int) -> tuple[qutip.Qobj, float | None, float]:
     """(ket in the Dicke basis, closed-form QFI or None, gamma t) of a probe."""
     ens = QubitEnsemble(n)
@@ -88,7 +120,7 @@ def probe(kind: str, n: int) -> tuple[qutip.Qobj, float | None, float]:
     if kind == "ghz t*":
         return ens.local_ghz(), n ** 2 / math.e, 1 / (2 * n)
     if kind == "css":
-        return ens.product_state(), n * math.exp(-2 * GAMMA_T), GAMMA_T
+        return css_ket(n), n * math.exp(-2 * GAMMA_T), GAMMA_T
     if kind == "twisted":
         jz = ens.generators[0]
         mu = 0.3 / n ** (2 / 3)
@@ -110,6 +142,39 @@ def dicke_row(kind: str, n: int, repeats: int) -> dict:
     sizes = [b.rho.shape[0] for b in noisy.blocks]
     return dict(kind=kind, n=n, t_state=t_state, t_qfi=t_qfi, peak=peak, blocks=len(sizes),
                 largest=max(sizes), F=F, exact=exact, bound=noisy.truncation_error)
+
+
+def largest_n(kind: str = "css", start: int = 2000, limit: float = TARGET_SECONDS,
+              growth: float = 1.25) -> list[tuple[int, float]]:
+    """(N, seconds) of one dephasing + QFI for N = start, start * growth, ... until one takes
+    longer than ``limit`` (the last row is the first N over it)."""
+    rows = []
+    n = start
+    while True:
+        psi, _, gamma_t = probe(kind, n)
+        ens = QubitEnsemble(n)
+        start_time = time.perf_counter()
+        local_dephasing(psi, ens, gamma_t).qfi()
+        rows.append((n, time.perf_counter() - start_time))
+        if rows[-1][1] > limit:
+            return rows
+        n = int(n * growth)
+
+
+def print_before_after(rows: list[dict], search: list[tuple[int, float]] | None) -> None:
+    """The css rows next to the numbers measured before issue 13 (:data:`BEFORE`)."""
+    print(f"{'css':<8} {'N':>6} {'before s':>9} {'after s':>9} {'speed-up':>9}")
+    for r in rows:
+        before = BEFORE["css"].get(r["n"]) if r["kind"] == "css" else None
+        if before:
+            after = r["t_state"] + r["t_qfi"]
+            print(f"{'':<8} {r['n']:>6} {sum(before):>9.3f} {after:>9.3f} "
+                  f"{sum(before) / after:>8.1f}x")
+    if search:
+        done = [n for n, t in search if t <= TARGET_SECONDS]
+        print(f"largest N within {TARGET_SECONDS:g} s: before {BEFORE['largest']}, after "
+              f"{max(done) if done else '-'} (" + ", ".join(f"{n}: {t:.1f} s" for n, t in search)
+              + ")")
 
 
 def print_dicke(rows: list[dict]) -> None:
@@ -260,6 +325,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="best of this many calls")
     parser.add_argument("--mesolve", action="store_true",
                         help="also integrate the piqs Liouvillian with qutip.mesolve")
+    parser.add_argument("--largest", action="store_true",
+                        help="also find the largest spin-coherent N done within 60 s")
     args = parser.parse_args()
     try:
         from threadpoolctl import threadpool_limits
@@ -271,6 +338,8 @@ def main() -> None:
     rows = [dicke_row(kind, n, args.repeats) for kind in DICKE_KINDS for n in sizes[kind]]
     print(f"\nSingle ensemble, local dephasing (gamma t = {GAMMA_T} unless 't*')")
     print_dicke(rows)
+    print("\nBefore and after issue 13 (the transfer built only where it is kept)")
+    print_before_after(rows, largest_n() if args.largest else None)
     print(f"\nDicke blocks against the full 2^N space (gamma t = {GAMMA_T})")
     print_full(full_rows(list(range(4, args.full_max + 1, 2 if args.quick else 1)),
                          args.repeats))

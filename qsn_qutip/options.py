@@ -71,6 +71,25 @@ class Tolerances:
         A simulated point with more than this fraction of its estimates on the bracket's edge
         is drawn flagged (hollow, "bracket-limited") in figures: its variance is set by the
         bracket, not bounded by the CRB.
+    dicke_truncation : float
+        Default bound on the absolute QFIM error from dropping negligible entries of noisy
+        Dicke blocks (``truncation`` of :func:`~qsn_qutip.noise.local_dephasing`).
+    product_rtol : float
+        A ket is a product across a cut when its Schmidt coefficients past the first are
+        below this (relative): the noise path then treats the factors apart.
+    commutator_form : float
+        Eigenvalue pairs of a block with :math:`\\lambda_a+\\lambda_c` above this fraction of the
+        largest eigenvalue take the commutator in the eigenbasis (the relative precision of
+        tiny QFIs, :func:`~qsn_qutip.estimation.blocks.block_qfim`), the others
+        :math:`(\\lambda_a-\\lambda_c)H_{ac}`.
+    lindblad_atol, lindblad_rtol : float
+        Absolute and relative tolerances of :func:`qutip.mesolve` where the noise path
+        integrates a Lindbladian (decay of Dicke ensembles).
+    time_xatol : float
+        Absolute tolerance on :math:`\\ln t` of the search for an optimal interrogation time.
+    root_xtol, root_rtol : float
+        Absolute and relative tolerances of closed-form root searches
+        (:func:`scipy.optimize.brentq`, e.g. a crossover number of particles).
     """
 
     atol: float = 1e-10
@@ -90,6 +109,14 @@ class Tolerances:
     mle_ridge: float = 1e-12
     edge_rtol: float = 1e-9
     edge_flag: float = 0.05
+    dicke_truncation: float = 1e-13
+    product_rtol: float = 1e-13
+    commutator_form: float = 1e-3
+    lindblad_atol: float = 1e-12
+    lindblad_rtol: float = 1e-10
+    time_xatol: float = 1e-10
+    root_xtol: float = 1e-12
+    root_rtol: float = 1e-14
 
     @contextlib.contextmanager
     def __call__(self, **changes: float) -> Iterator["Tolerances"]:

@@ -115,6 +115,35 @@ class Sensor(abc.ABC):
         None for a sensor of its own."""
         return None
 
+    @property
+    def noise_channels(self) -> frozenset[str]:
+        r"""The :class:`~qsn_qutip.noise.NoiseModel` channels that act on this sensor.
+
+        Names of the model's fields: ``"dephasing"``, ``"decay"``, ``"collective_dephasing"``,
+        ``"correlated_dephasing"``, ``"transmission"``.  By default a sensor with a single
+        diagonal generator :math:`\hat H` suffers phase diffusion (Lindblad operator
+        :math:`\sqrt\Gamma\hat H`, alone or through a field common to several sensors) and
+        nothing else; models with physical channels of their own add them (qubits dephase
+        and decay, modes lose photons).
+
+        Examples
+        --------
+        >>> from qsn_qutip import MultiLevelAtom
+        >>> sorted(MultiLevelAtom(spin=1).noise_channels)
+        ['collective_dephasing', 'correlated_dephasing']
+        """
+        if self.n_params == 1 and diagonal_of(self.generators[0]) is not None:
+            return frozenset({"collective_dephasing", "correlated_dephasing"})
+        return frozenset()
+
+    @property
+    def dicke_qubits(self) -> int | None:
+        """The number of qubits n when the local basis is the symmetric (Dicke) subspace of n
+        qubits (index k = n/2 - m): local qubit noise then leaves that subspace and acts on
+        Dicke blocks (:class:`~qsn_qutip.noise.DickeBlockState`).  None (the default): the
+        channels act on the local space as it is."""
+        return None
+
     #: True when :meth:`product_state` is n identical one-particle states, each particle
     #: carrying the one-particle generators (the sensor's generators are their sums): its QFI
     #: under noise acting on each particle alone is then n times that of one particle

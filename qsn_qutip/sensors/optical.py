@@ -102,6 +102,12 @@ class OpticalMode(Sensor):
         prefix = {"linear": "optical mode", "kerr": "Kerr mode", None: "reference mode"}
         return f"{prefix[self.generator]} N={self.photons}"
 
+    @property
+    def noise_channels(self) -> frozenset[str]:
+        """Phase diffusion of the generator (the base class's) and photon loss
+        (``"transmission"``), which acts on a reference mode too."""
+        return super().noise_channels | {"transmission"}
+
     def with_particles(self, n: int) -> "OpticalMode":
         n = as_positive_int(n, "n")
         return OpticalMode(max(self.cutoff, n), self.generator, photons=n, name=self.name)

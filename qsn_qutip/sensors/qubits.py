@@ -93,6 +93,17 @@ class QubitEnsemble(Sensor):
         """``"qubits n=4"``."""
         return f"qubits n={self.n}"
 
+    @property
+    def noise_channels(self) -> frozenset[str]:
+        """Phase diffusion of J_z (the base class's) and local dephasing and decay of every
+        qubit."""
+        return super().noise_channels | {"dephasing", "decay"}
+
+    @property
+    def dicke_qubits(self) -> int | None:
+        """n in the Dicke basis (local noise acts on Dicke blocks), None in the full basis."""
+        return self.n if self.basis == "dicke" else None
+
     def with_particles(self, n: int) -> "QubitEnsemble":
         return QubitEnsemble(n, self.basis, name=self.name)
 
