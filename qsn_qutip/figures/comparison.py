@@ -3,8 +3,10 @@
 A dot per probe on a log scale, entangled probes, sensor-separable ones and the
 time-shared reference each in their colour (hollow when the probe is not ranked under the
 comparison's resource constraint, with "(not ranked)" after its name), the best separable
-bound as a dashed line, the limit no probe beats as a dotted one, probes that do not apply or
-cannot estimate the task listed.  Not part of the gallery: it draws a
+bound as a dashed line, the limit no probe beats as a dotted one.  Probes without a dot are
+listed under the axes, each with what it is: "n/a" (the probe does not apply to this network
+or task, with the reason) or "not estimable" (its QFIM misses the task's direction: an
+infinite bound).  Not part of the gallery: it draws a
 :class:`~qsn_qutip.report.Comparison` the user computed.
 """
 
@@ -32,10 +34,14 @@ def plot(comparison: Comparison, fig_ax: tuple[Figure, object] | None = None,
          title: str | None = None) -> tuple[Figure, object]:
     """Dot chart of the bounds in ``comparison`` (log scale); returns ``(fig, ax)``."""
     fig, ax = new_axes(fig_ax)
-    names, bounds, colours, ranked, missing = [], [], [], [], []
+    names, bounds, colours, ranked = [], [], [], []
+    not_applicable, not_estimable = [], []
     for probe in comparison.probes:
-        if probe.bound is None or not np.isfinite(probe.bound):
-            missing.append(probe.name)
+        if probe.bound is None:
+            not_applicable.append(probe.name)
+            continue
+        if not np.isfinite(probe.bound):
+            not_estimable.append(probe.name)
             continue
         names.append(probe.name if probe.ranked else f"{probe.name} (not ranked)")
         bounds.append(probe.bound)
@@ -70,7 +76,9 @@ def plot(comparison: Comparison, fig_ax: tuple[Figure, object] | None = None,
     what = "Var(θ)" if comparison.v is not None else "Tr(W Cov)"
     ax.set_xlabel(f"quantum Cramér-Rao bound on {what} (μ = {comparison.repeats})")
     ax.set_title(title or comparison.task)
-    if missing:
-        ax.text(0.01, 0.01, "no finite bound: " + ", ".join(missing), transform=ax.transAxes,
-                fontsize=8, va="bottom")
+    footnote = [f"{label}: {', '.join(names)}" for label, names in (
+        ("n/a (does not apply, see the table's notes)", not_applicable),
+        ("not estimable (infinite bound)", not_estimable)) if names]
+    if footnote:                    # under the axis label, where the layout makes room
+        ax.set_xlabel("\n".join([ax.get_xlabel(), *footnote]))
     return fig, ax

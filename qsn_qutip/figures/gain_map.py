@@ -22,7 +22,7 @@ from matplotlib.tri import Triangulation
 from ..errors import QSNError
 from .._checks import as_positive_int, as_real_vector
 from .output import write_csv
-from .style import new_axes, styled
+from .style import is_paper, new_axes, styled
 
 __all__ = ["GainMapData", "gain", "compute", "to_csv", "plot"]
 
@@ -129,30 +129,34 @@ def plot(data: GainMapData,
     (Figure, Axes)
     """
     fig, ax = new_axes(fig_ax, figsize=(6.4, 5.2))
+    paper = is_paper()
     ax.grid(False)
     tri = Triangulation(data.x, data.y)
     levels = np.linspace(1 / 3, 1.0, 41)
     filled = ax.tricontourf(tri, data.gain, levels=levels, cmap="viridis")
     lines = ax.tricontour(tri, data.gain, levels=[0.4, 0.5, 0.6, 0.8],
                           colors="white", linewidths=0.7, alpha=0.8)
-    ax.clabel(lines, levels=[0.4], fmt="%.1f", fontsize=7.5)
+    ax.clabel(lines, levels=[0.4], fmt="%.1f", fontsize=6 if paper else 7.5)
     outline = np.vstack([CORNERS, CORNERS[:1]])
     ax.plot(outline[:, 0], outline[:, 1], "k-", lw=1)
     centre = CORNERS.mean(axis=0)
-    ax.plot(*centre, marker="*", ms=13, color="C3", mec="k", ls="none",
+    k = 0.6 if paper else 1.0
+    ax.plot(*centre, marker="*", ms=13 * k, color="C3", mec="k", ls="none",
             label=r"average $v\propto(1,1,1)$: minimum 1/3")
     mids = (CORNERS + np.roll(CORNERS, -1, axis=0)) / 2
-    ax.plot(mids[:, 0], mids[:, 1], "o", ms=6, color="white", mec="k", ls="none",
-            label=r"two equal parameters, e.g. gradient: 1/2")
-    ax.plot(CORNERS[:, 0], CORNERS[:, 1], "s", ms=6, color="yellow", mec="k", ls="none",
+    ax.plot(mids[:, 0], mids[:, 1], "o", ms=6 * k, color="white", mec="k", ls="none",
+            label=r"two equal parameters: 1/2" if paper else
+            r"two equal parameters, e.g. gradient: 1/2")
+    ax.plot(CORNERS[:, 0], CORNERS[:, 1], "s", ms=6 * k, color="yellow", mec="k", ls="none",
             clip_on=False, label="one parameter: 1 (no gain)")
     offsets = [(-0.04, -0.05, "right"), (1.04, -0.05, "left"), (0.5, 0.9, "center")]
     for k, (x, y, ha) in enumerate(offsets):
         ax.text(x, y, f"$v \\propto e_{k + 1}$", ha=ha, va="bottom" if k == 2 else "top",
-                fontsize=10)
+                fontsize=None if paper else 10)
     cbar = fig.colorbar(filled, ax=ax, shrink=0.75, ticks=[1 / 3, 0.5, 2 / 3, 5 / 6, 1])
     cbar.ax.set_yticklabels(["1/3", "1/2", "2/3", "5/6", "1"])
-    cbar.set_label(r"gain $\|v\|_1^2\,/\,\|v\|_{2/3}^2$  (GHZ-like / best separable)")
+    cbar.set_label(r"gain $\|v\|_1^2\,/\,\|v\|_{2/3}^2$"
+                   + ("" if paper else "  (GHZ-like / best separable)"))
     ax.set_aspect("equal")
     ax.set_xlim(-0.2, 1.2)
     ax.set_ylim(-0.17, 0.98)
@@ -160,9 +164,11 @@ def plot(data: GainMapData,
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_xlabel(r"barycentric coordinates $p_k = |v_k|\,/\,\|v\|_1$ of the direction v;"
+    ax.set_xlabel("" if paper else
+                  r"barycentric coordinates $p_k = |v_k|\,/\,\|v\|_1$ of the direction v;"
                   "\n white contours: gain 0.4, 0.5, 0.6, 0.8")
     ax.set_title("Entanglement gain for $\\theta = v^T\\phi$, d = 3 sensors\n"
                  "GHZ-like bound / best sensor-separable bound")
-    fig.legend(loc="outside lower center", ncols=2, fontsize=7.8)
+    fig.legend(loc="outside lower center", ncols=1 if paper else 2,
+               fontsize=None if paper else 7.8)
     return fig, ax

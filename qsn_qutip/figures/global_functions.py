@@ -31,11 +31,15 @@ from ..estimation.qfim import qfim
 from ..network import Network
 from ..sensors import QubitEnsemble
 from .output import write_csv
-from .style import new_axes, styled
+from .style import is_paper, new_axes, styled
 
 __all__ = ["GlobalFunctionsData", "compute", "to_csv", "plot", "average_vector"]
 
-#: legend text of each curve
+#: legend text of each curve (the paper style's: :data:`SHORT_LABELS`)
+SHORT_LABELS = {"separable_bound": r"separable bound $d^2$",
+                "ghz_bound": r"time-shared reference $d$",
+                "separable": "best separable, integer allocation",
+                "ghz": "GHZ-like state, Eq. (1)"}
 LABELS = {"separable_bound": r"separable bound $\|v\|_{2/3}^2 = d^2$ (continuous allocation)",
           "ghz_bound": r"time-shared reference $= \|v\|_1^2 = d$",
           "separable": "best separable state, integer allocation (numerical)",
@@ -158,6 +162,9 @@ def plot(data: GlobalFunctionsData,
     """
     ds = list(dict.fromkeys(data.d.tolist()))
     fig, axes = new_axes(fig_ax, ncols=len(ds), figsize=(3.6 * len(ds) + 0.6, 4.4))
+    paper = is_paper()
+    labels = SHORT_LABELS if paper else LABELS
+    ms = 3.5 if paper else 6
     axes = np.atleast_1d(axes)
     n2 = data.N.astype(float) ** 2
     for j, (ax, d) in enumerate(zip(axes, ds)):
@@ -166,13 +173,13 @@ def plot(data: GlobalFunctionsData,
         N = data.N[rows]
         ax.plot(N, (data.separable_bound * n2)[rows], "-", color=color, lw=1.2)
         ax.plot(N, (data.ghz_bound * n2)[rows], "--", color=color, lw=1.2)
-        ax.plot(N, (data.separable * n2)[rows], "s", mfc="none", mec=color, ms=5)
-        ax.plot(N, (data.ghz * n2)[rows], "o", color=color, mec="k", mew=0.5, ms=6)
+        ax.plot(N, (data.separable * n2)[rows], "s", mfc="none", mec=color, ms=ms - 1)
+        ax.plot(N, (data.ghz * n2)[rows], "o", color=color, mec="k", mew=0.5, ms=ms)
         right = N.max() + 0.06 * (N.max() - N.min() + 1)
         ax.annotate("", xy=(right, d), xytext=(right, d ** 2),
                     arrowprops={"arrowstyle": "->", "color": "0.3", "lw": 1.2})
         ax.text(right, d ** 1.5, f" ×1/{d}", color="0.2", va="center", ha="left")
-        ax.set_xlim(N.min() - 1, N.max() + 0.2 * (N.max() - N.min() + 1))
+        ax.set_xlim(N.min() - 1, N.max() + (0.3 if paper else 0.2) * (N.max() - N.min() + 1))
         ax.set_yscale("log")
         ax.set_title(f"d = {d} sensors,  $v = (1,\\dots,1)/\\sqrt{{{d}}}$")
         ax.set_xlabel("total number of qubits  N")
@@ -183,12 +190,12 @@ def plot(data: GlobalFunctionsData,
         ax.set_yticks(ticks, labels=[f"{t:g}" for t in ticks])
         ax.set_yticks([], minor=True)
     grey = "0.35"
-    legend = [Line2D([], [], color=grey, ls="-", label=LABELS["separable_bound"]),
-              Line2D([], [], color=grey, ls="--", label=LABELS["ghz_bound"]),
-              Line2D([], [], ls="none", marker="s", mfc="none", mec=grey,
-                     label=LABELS["separable"]),
-              Line2D([], [], ls="none", marker="o", color=grey, mec="k", mew=0.5,
-                     label=LABELS["ghz"])]
+    legend = [Line2D([], [], color=grey, ls="-", label=labels["separable_bound"]),
+              Line2D([], [], color=grey, ls="--", label=labels["ghz_bound"]),
+              Line2D([], [], ls="none", marker="s", mfc="none", mec=grey, ms=ms - 1,
+                     label=labels["separable"]),
+              Line2D([], [], ls="none", marker="o", color=grey, mec="k", mew=0.5, ms=ms,
+                     label=labels["ghz"])]
     fig.legend(handles=legend, loc="outside lower center", ncols=2)
     fig.suptitle(r"Average of d parameters $\theta = v^T\phi$ on d qubit ensembles: "
                  "entangling the sensors gains 1/d")

@@ -27,7 +27,7 @@ from ..estimation.qfim import qfim
 from ..network import Network
 from ..sensors import QubitEnsemble
 from .output import write_csv
-from .style import COLOURS, new_axes, styled
+from .style import COLOURS, is_paper, new_axes, styled
 
 __all__ = ["GradientData", "GRADIENT", "compute", "to_csv", "plot"]
 
@@ -130,6 +130,7 @@ def plot(data: GradientData,
     """
     fig, axes = new_axes(fig_ax, ncols=2, figsize=(10.4, 4.6))
     left, right = axes
+    paper = is_paper()
     N = data.N.astype(float)
     fine = np.geomspace(N.min(), N.max(), 100)
     closed = {"gradient": {"global": (2 / fine ** 2, r"$2/N^2$"),
@@ -144,7 +145,7 @@ def plot(data: GradientData,
             if key in lines:
                 curve, formula = lines[key]
                 ax.plot(fine, curve, "-", color=color, lw=1, alpha=0.7)
-                label = f"{label}: {formula}"
+                label = formula if paper else f"{label}: {formula}"
             if np.any(finite):
                 ax.plot(N[finite], values[key][finite], marker, color=color, mec="k", mew=0.5,
                         ls="none", label=label)
@@ -152,25 +153,37 @@ def plot(data: GradientData,
         ax.set_xticks(N, labels=[f"{n:g}" for n in N])
         ax.set_xticks([], minor=True)
         ax.set_yscale("log")
-        ax.set_xlabel("total number of qubits  N  (N/2 per site)")
+        ax.set_xlabel("total number of qubits  N" + ("" if paper else "  (N/2 per site)"))
     left.set_ylabel(r"$\mathrm{Var}(\theta)$ bound  $v^TF^{+}v$   [rad$^2$]")
     left.set_title(r"gradient $\theta = (\phi_2-\phi_1)/\sqrt{2}$: entanglement gains 1/2")
-    left.legend(loc="lower left", title="points: from the QFIM; lines: closed forms",
-                title_fontsize=8)
+    left.legend(loc="lower left", title=None if paper else "points: from the QFIM; lines: "
+                "closed forms", title_fontsize=8)
     right.set_ylabel(r"QCRB  Tr$(F^{-1})$ for $\phi_1$ and $\phi_2$   [rad$^2$]")
     right.set_title(r"both $\phi_1$ and $\phi_2$: local GHZ optimal (Theorem 1)")
     missing = ~np.isfinite(data.both["global"])
     if np.any(missing):
-        top = blended_transform_factory(right.transData, right.transAxes)
-        right.plot(N[missing], np.full(missing.sum(), 0.97), "v", color="C3", mec="k",
-                   mew=0.5, ls="none", transform=top, clip_on=False,
-                   label="global GHZ-like: not estimable (inf)")
-        right.annotate("global GHZ: not estimable\n(singular QFIM, only "
-                       r"$\phi_2-\phi_1$ is encoded)", xy=(0.5, 0.93),
-                       xycoords="axes fraction", ha="center", va="top", fontsize=8.5,
-                       color="C3")
-        low, high = right.get_ylim()
-        right.set_ylim(low, high * 30)
+        _not_estimable_band(right, N[missing], "global GHZ-like: not estimable (∞)")
     right.legend(loc="lower left")
     fig.suptitle("Magnetic-gradient example: two qubit ensembles, one repeat")
     return fig, axes
+
+
+def _not_estimable_band(ax, x: np.ndarray, label: str) -> None:
+    r"""Mark probes without a finite bound at ``x`` in a hatched band above the data, whose
+    y tick reads :math:`\infty`, so that the markers cannot be read as finite values."""
+    low, high = ax.get_ylim()
+    span = np.log10(high / low)
+    top = high * 10 ** (0.28 * span)                 # the band takes the top ~18 % of the axes
+    ax.set_ylim(low, top)
+    band = blended_transform_factory(ax.transAxes, ax.transData)
+    edge = high * 10 ** (0.06 * span)
+    ax.fill_between([0, 1], edge, top, transform=band, facecolor="0.93", edgecolor="0.75",
+                    hatch="///", lw=0, zorder=0)
+    ax.axhline(edge, color="0.5", lw=0.6)
+    middle = edge * (top / edge) ** 0.5
+    ax.plot(x, np.full(len(x), middle), "v", color=COLOURS["entangled"], mec="k", mew=0.5,
+            ls="none", label=label, zorder=3)
+    ticks = [t for t in ax.get_yticks() if low <= t <= high]
+    ax.set_yticks([*ticks, middle], labels=[*(f"$10^{{{np.log10(t):.0f}}}$" for t in ticks),
+                                            "∞"])
+    ax.set_yticks([], minor=True)

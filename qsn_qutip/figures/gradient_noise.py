@@ -57,7 +57,7 @@ from ..noise import (NoiseModel, apply_noise, gradient_bound, gradient_crossover
                      optimal_interrogation_time)
 from ..sensors import QubitEnsemble
 from .output import write_csv
-from .style import new_axes, plain_log_ticks, styled
+from .style import is_paper, new_axes, plain_log_ticks, styled
 
 __all__ = ["GradientNoiseData", "GRADIENT", "PROBES", "closed_bound", "closed_info",
            "closed_optimal_time", "closed_crossover", "compute", "to_csv", "plot"]
@@ -305,8 +305,11 @@ def plot(data: GradientNoiseData,
     -------
     (Figure, numpy.ndarray of two Axes)
     """
-    fig, axes = new_axes(fig_ax, ncols=2, figsize=(11.6, 5.0))
+    fig, axes = new_axes(fig_ax, ncols=2, figsize=(11.6, 5.8))
     left, right = axes
+    paper = is_paper()
+    pa, pb = ("(a)", "(b)") if paper else ("left:", "right:")     # legend entries' panel
+    k = 0.55 if paper else 1.0                                      # marker scale
     g, n = data.gamma, data.n
     formulas = {"global": r"$2n^2t\,e^{-4n\gamma t}$", "local": r"$n^2t\,e^{-2n\gamma t}$",
                 "product": r"$nt\,e^{-2\gamma t}$"}
@@ -318,23 +321,25 @@ def plot(data: GradientNoiseData,
                         max(x.max(), g * max(data.optimal_time.values())) * 1.5, 300)
     peak = n / (2 * math.e)
     left.axhline(peak, color="k", ls="--", lw=1,
-                 label=rf"$n/(2e\gamma)$ = {peak:.3g}: the maximum of all three")
+                 label=rf"{pa} maximum $n/(2e\gamma)$" if paper else
+                 rf"{pa} $n/(2e\gamma)$ = {peak:.3g}: the maximum of all three")
     for key, label, color, marker in PROBES:
         left.plot(fine, g * closed_info(key, n, g, fine / g), "-", color=color, lw=1,
                   alpha=0.7)
-        left.plot(x, g * data.info[key], marker, color=color, mec="k", mew=0.4, ms=4.5,
+        left.plot(x, g * data.info[key], marker, color=color, mec="k", mew=0.4, ms=4.5 * k,
                   ls="none", label=f"{label}: {formulas[key]}")
         xs = g * data.optimal_time[key]
         left.axvline(xs, color=color, ls=":", lw=1.2)
-        left.plot(xs, g * data.optimal_info[key], "*", color=color, mec="k", mew=0.6, ms=14,
+        left.plot(xs, g * data.optimal_info[key], "*", color=color, mec="k", mew=0.6, ms=14 * k,
                   zorder=4)
         before = key == "global"                 # keep the two close optima apart
-        left.annotate(rf"$\gamma t^*$ = {optima[key]}" + f"\n= {xs:.3g}",
+        left.annotate(optima[key] if paper else rf"$\gamma t^*$ = {optima[key]}" + f"\n= {xs:.3g}",
                       xy=(xs, g * data.optimal_info[key]), xytext=(-6 if before else 6, 12),
-                      textcoords="offset points", color=color, fontsize=8.5,
+                      textcoords="offset points", color=color, fontsize=None if paper else 8.5,
                       ha="right" if before else "left")
-    left.plot([], [], "*", color="0.6", mec="k", mew=0.6, ms=11,
-              label=r"optimum $t^*$ from optimal_interrogation_time")
+    left.plot([], [], "*", color="0.6", mec="k", mew=0.6, ms=11 * k,
+              label=rf"{pa} optimum $t^*$" if paper else
+              rf"{pa} optimum $t^*$ from optimal_interrogation_time")
     left.set_xscale("log")
     left.set_yscale("log")
     marked = [g * t for t in data.optimal_time.values()]
@@ -344,50 +349,60 @@ def plot(data: GradientNoiseData,
     left.set_ylim(peak * 2e-3, peak * 8)
     plain_log_ticks(left)
     left.set_xlabel(r"interrogation time  $\gamma t$")
-    left.set_ylabel(r"information per unit time  $t/(v^TF_\phi^{+}v) = 1/(T\,\mathrm{Var}\,"
+    left.set_ylabel(r"$t/(v^TF_\phi^{+}v)$   [$\gamma^{-1}$rad$^{-2}$]" if paper else
+                    r"information per unit time  $t/(v^TF_\phi^{+}v) = 1/(T\,\mathrm{Var}\,"
                     r"\theta_\omega)$   [$\gamma^{-1}$rad$^{-2}$]")
     left.set_title(f"n = {n} qubits per site (N = {2 * n}): entanglement only shortens $t^*$")
-    left.legend(loc="lower center", fontsize=8, title="points: from the noisy QFIM; "
-                "lines: closed forms", title_fontsize=8)
 
-    # right: against N
+    _right_panel(right, data, paper, k, pb)
+
+    # one legend under both panels, off the data
+    handles = left.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3 if paper else 4,
+               fontsize=None if paper else 8, title=None if paper else
+               "points: from the noisy QFIM; lines: closed forms", title_fontsize=8)
+    fig.suptitle(r"Gradient $\theta_\omega = (\omega_2-\omega_1)/\sqrt{2}$ under local "
+                 r"dephasing $\gamma$ per qubit ($\gamma$ = 1 sets the unit of time)")
+    return fig, axes
+
+
+def _right_panel(right, data: GradientNoiseData, paper: bool, k: float, pb: str) -> None:
+    """The right panel of :func:`plot`: information per unit time against N."""
+    g = data.gamma
     N = data.N.astype(float)
     fineN = np.geomspace(N.min(), N.max(), 300)
     right.plot(fineN, fineN / (4 * math.e), "k--", lw=1,
-               label=r"at each probe's $t^*$: $N/(4e\gamma)$, all three (Huelga et al. 1997)")
+               label=rf"{pb} $N/(4e\gamma)$ at $t^*$" if paper else
+               rf"{pb} at each probe's $t^*$: $N/(4e\gamma)$, all three")
     sizes = {"global": 11, "local": 7.5, "product": 4.5}
     for key, label, color, marker in PROBES:
-        right.plot(N, g * data.optimal_info_N[key], marker, mfc="none", mec=color, mew=1.3,
-                   ms=sizes[key], ls="none")
+        right.plot(N, g * data.optimal_info_N[key], marker, mfc="none", mec=color,
+                   mew=1.3 * k, ms=sizes[key] * k, ls="none")
         t_fixed = data.fixed_gamma_t / g
         right.plot(fineN, g * closed_info(key, fineN / 2, g, t_fixed), "-", color=color,
                    lw=1, alpha=0.7)
-        right.plot(N, g * data.info_fixed[key], marker, color=color, mec="k", mew=0.4, ms=5,
-                   ls="none", label=label)
-    right.plot([], [], "o", mfc="none", mec="0.4", mew=1.3, ms=8, ls="none",
-               label=r"open: at $t^*$ (they coincide)")
-    right.plot([], [], "o", color="0.4", mec="k", mew=0.4, ms=5, ls="none",
-               label=rf"filled: at fixed $\gamma t$ = {data.fixed_gamma_t:g}")
+        right.plot(N, g * data.info_fixed[key], marker, color=color, mec="k", mew=0.4, ms=5 * k,
+                   ls="none")
+    right.plot([], [], "o", mfc="none", mec="0.4", mew=1.3 * k, ms=8 * k, ls="none",
+               label=rf"{pb} open: at $t^*$" + ("" if paper else " (they coincide)"))
+    right.plot([], [], "o", color="0.4", mec="k", mew=0.4, ms=5 * k, ls="none",
+               label=rf"{pb} filled: at fixed $\gamma t$ = {data.fixed_gamma_t:g}")
     cross = data.crossover["local"]
     if np.isfinite(cross):
         right.axvline(cross, color="C3", ls=":", lw=1.2)
-        right.annotate(rf"$N_\times = \ln2/(\gamma t)$ = {cross:.1f}:" "\nbeyond it, at "
+        right.annotate(rf"$N_\times$ = {cross:.1f}" if paper else
+                       rf"$N_\times = \ln2/(\gamma t)$ = {cross:.1f}:" "\nbeyond it, at "
                        rf"$\gamma t$ = {data.fixed_gamma_t:g}," "\nglobal GHZ is worse than local",
                        xy=(cross, 0.03), xycoords=("data", "axes fraction"), xytext=(-5, 0),
-                       textcoords="offset points", color="C3", fontsize=8.5, va="bottom",
+                       textcoords="offset points", color="C3", fontsize=None if paper else 8.5,
+                       va="bottom",
                        ha="right")
     right.set_xscale("log")
     right.set_yscale("log")
     right.set_xlim(N.min() / 1.15, N.max() * 1.15)
-    low, high = right.get_ylim()
-    right.set_ylim(low, high * 10)                    # room for the legend above the data
     plain_log_ticks(right)
-    right.set_xlabel("total number of qubits  N  (N/2 per site)")
-    right.set_ylabel(r"information per unit time  $t/(v^TF_\phi^{+}v)$   "
-                     r"[$\gamma^{-1}$rad$^{-2}$]")
+    right.set_xlabel("total number of qubits  N" + ("" if paper else "  (N/2 per site)"))
+    right.set_ylabel(("" if paper else "information per unit time  ")
+                     + r"$t/(v^TF_\phi^{+}v)$   [$\gamma^{-1}$rad$^{-2}$]")
     right.set_title(r"no gain per unit time at $t^*$; at fixed $t$ the GHZ edge ends at "
                     r"$N_\times$")
-    right.legend(loc="upper left", fontsize=8)
-    fig.suptitle(r"Gradient $\theta_\omega = (\omega_2-\omega_1)/\sqrt{2}$ under local "
-                 r"dephasing $\gamma$ per qubit ($\gamma$ = 1 sets the unit of time)")
-    return fig, axes

@@ -13,7 +13,7 @@ from ..errors import QSNError
 from ..estimation.bounds import qcrb
 from ..estimation.qfim import qfim
 from ..network import Network
-from .style import COLOURS, plain_log_ticks
+from .style import COLOURS, is_paper, plain_log_ticks
 
 __all__ = ["random_probes", "probe_qcrb", "diagonal_scatter", "param_label"]
 
@@ -109,33 +109,37 @@ def diagonal_scatter(ax: Axes, x: np.ndarray, y: np.ndarray, mixed: np.ndarray, 
     finite = np.isfinite(x) & np.isfinite(y)
     if not np.any(finite):
         raise QSNError("no probe has a finite bound to plot")
+    paper = is_paper()
     omitted = int(np.sum(~finite))
     x, y, mixed = x[finite], y[finite], mixed[finite]
     values = np.concatenate([x, y] + [np.concatenate([ex, ey]) for ex, ey, _ in extra])
     values = values[np.isfinite(values)]
     lo, hi = values.min() / 1.3, values.max() * 1.3
     line = np.array([lo, hi])
+    size = 9 if paper else 22
     ax.fill_between(line, line, hi, color="0.85", alpha=0.6, lw=0,
-                    label="forbidden by the theorem (y > x)")
+                    label="forbidden (y > x)" if paper else "forbidden by the theorem (y > x)")
     ax.plot(line, line, "k-", lw=1, label="y = x")
-    ax.scatter(x[~mixed], y[~mixed], s=22, color=color, edgecolor="k", lw=0.4,
+    ax.scatter(x[~mixed], y[~mixed], s=size, color=color, edgecolor="k", lw=0.4,
                label=f"pure probes ({int(np.sum(~mixed))})", zorder=3)
     if np.any(mixed):
-        ax.scatter(x[mixed], y[mixed], s=22, marker="s", color=COLOURS["mixed"], edgecolor="k",
-                   lw=0.4, label=f"mixed probes, rank 3 ({int(np.sum(mixed))})", zorder=3)
+        ax.scatter(x[mixed], y[mixed], s=size, marker="s", color=COLOURS["mixed"],
+                   edgecolor="k", lw=0.4, zorder=3,
+                   label=f"mixed probes{'' if paper else ', rank 3'} ({int(np.sum(mixed))})")
     for ex, ey, style in extra:
         ax.scatter(ex, ey, zorder=4, **style)
     if omitted:
         ax.plot([], [], ls="none", label=f"{omitted} probe(s) not estimable (inf), omitted")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    plain_log_ticks(ax)
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
+    plain_log_ticks(ax)
     ax.set_aspect("equal")
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
-    ax.legend(loc="upper left", title=title, title_fontsize=8.5, alignment="left")
+    ax.legend(loc="upper left", title=None if paper else title, alignment="left",
+              title_fontsize=8.5)
 
 
 def param_label(indices: Sequence[int]) -> str:

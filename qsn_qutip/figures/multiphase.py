@@ -32,7 +32,7 @@ from ..sensors import OpticalMode
 from ..theorems import separable_counterpart
 from .helpers import probe_qcrb
 from .output import write_csv
-from .style import new_axes, plain_log_ticks, styled
+from .style import is_paper, new_axes, plain_log_ticks, styled
 
 __all__ = ["MultiphaseData", "compute", "to_csv", "plot", "humphreys", "MAX_AMPLITUDES"]
 
@@ -152,7 +152,7 @@ def to_csv(data: MultiphaseData, path: str | os.PathLike) -> None:
 @styled
 def plot(data: MultiphaseData,
          fig_ax: tuple[Figure, object] | None = None) -> tuple[Figure, object]:
-    """:math:`\\mathrm{Tr}F^{-1}` against d: points computed, lines closed forms.
+    """:math:`\\mathrm{Tr}F^{-1}` against the integer d: markers computed, bars closed forms.
 
     Parameters
     ----------
@@ -163,27 +163,36 @@ def plot(data: MultiphaseData,
     -------
     (Figure, Axes)
     """
-    fig, ax = new_axes(fig_ax, figsize=(6.0, 4.6))
+    fig, ax = new_axes(fig_ax, figsize=(6.0, 5.2))
+    paper = is_paper()
     d = data.d.astype(float)
-    fine = np.linspace(d.min(), d.max(), 200)
     N = data.photons
-    ax.plot(fine, fine ** 3 / N ** 2, "-", color="C2", lw=1, alpha=0.8,
-            label=r"independent NOON, $N/d$ photons each: $d^3/N^2$")
+    big, small = (7, 3.5) if paper else (13, 6)
+    # d is an integer: the closed forms are wide open bars at each d, the numbers dots in them
+    ax.plot(d, d ** 3 / N ** 2, "_", color="C2", ms=big, mew=1.2,
+            label=r"$d^3/N^2$" if paper else
+            r"independent NOON, $N/d$ photons each: $d^3/N^2$")
     known = np.isfinite(data.independent)
-    ax.plot(d[known], data.independent[known], "^", color="C2", mec="k", mew=0.5,
-            label="independent NOON (numerical, where d divides N)")
-    ax.plot(fine, humphreys(fine, N), "-", color="C3", lw=1, alpha=0.8,
-            label=r"Humphreys et al.: $d(1+\sqrt{d})^2/(4N^2)$")
-    ax.plot(d, data.noon, "o", color="C3", mec="k", mew=0.5,
-            label="generalised NOON state (numerical)")
-    ax.plot(d, data.separable, "s", color="C0", mec="k", mew=0.5, ls="--", lw=1,
-            label="mode-separable, same mean photon number\n"
-                  "(separable counterpart, Theorem 1; numerical)")
+    ax.plot(d[known], data.independent[known], "^", color="C2", mec="k", mew=0.5, ms=small,
+            ls="none", label="independent NOON" if paper else
+            "independent NOON (numerical, where d divides N)")
+    ax.plot(d, humphreys(d, N), "_", color="C3", ms=big, mew=1.2,
+            label=r"$d(1+\sqrt{d})^2/(4N^2)$" if paper else
+            r"Humphreys et al.: $d(1+\sqrt{d})^2/(4N^2)$")
+    ax.plot(d, data.noon, "o", color="C3", mec="k", mew=0.5, ms=small, ls="none",
+            label="generalised NOON" if paper else "generalised NOON state (numerical)")
+    ax.plot(d, data.separable, "s", color="C0", mec="k", mew=0.5, ms=small, ls="none",
+            label="mode-separable, same mean N" if paper else
+            "mode-separable, same mean photon number\n"
+            "(separable counterpart, Theorem 1; numerical)")
     ax.set_yscale("log")
-    plain_log_ticks(ax)
     ax.set_xticks(data.d)
+    ax.set_xlim(d.min() - 0.5, d.max() + 0.5)
     ax.set_xlabel("number of phases  d")
     ax.set_ylabel(r"QCRB  Tr$(F^{-1})$   [rad$^2$]")
     ax.set_title(f"d optical phases with N = {N} photons (plus a reference mode)")
-    ax.legend(loc="upper left", fontsize=7.8)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=None if paper else 7.8,
+               title=None if paper else "bars: closed forms; markers: numerical",
+               title_fontsize=7.8)
+    plain_log_ticks(ax)
     return fig, ax

@@ -34,9 +34,10 @@ from ..errors import QSNError
 from .._checks import as_positive_int
 from ..measurement import local_readout, parity, simulate
 from ..network import Network
+from ..options import tolerances
 from ..sensors import QubitEnsemble
 from .output import write_csv
-from .style import new_axes, plain_log_ticks, styled
+from .style import is_paper, new_axes, plain_log_ticks, styled
 
 __all__ = ["SaturationData", "GRADIENT", "PROBES", "compute", "to_csv", "plot"]
 
@@ -182,6 +183,10 @@ def plot(data: SaturationData,
     """Left: :math:`\\mu\\,\\mathrm{Var}(\\hat\\theta)` against :math:`\\mu` with the bounds.
     Right: the variance over the QCRB, with the statistical band.
 
+    A point with more than ``tolerances.edge_flag`` of its estimates on the edge of the
+    estimator's bracket is drawn hollow and counted in the legend ("bracket-limited"): its
+    variance is set by the bracket (the estimates are biased), not bounded by the CRB.
+
     Parameters
     ----------
     data : SaturationData
@@ -191,43 +196,60 @@ def plot(data: SaturationData,
     -------
     (Figure, numpy.ndarray of two Axes)
     """
-    fig, axes = new_axes(fig_ax, ncols=2, figsize=(10.4, 4.6))
+    fig, axes = new_axes(fig_ax, ncols=2, figsize=(10.4, 4.8))
     left, right = axes
+    paper = is_paper()
     mu = data.repeats.astype(float)
     span = np.array([mu.min() / 1.5, mu.max() * 1.5])
+    ms = 3.5 if paper else 5
+    bar = dict(mec="k", mew=0.5, ms=ms, capsize=1.5 if paper else 2, ls="none")
     handles = []
+    flagged = 0
     for key, label, color, marker in PROBES:
         var = data.variance[key]
-        handles.append(left.errorbar(mu, var, yerr=data.relative_error * var, fmt=marker,
-                                     color=color, mec="k", mew=0.5, ms=5, capsize=2,
-                                     label=f"{label}: variance"))
-        handles += left.plot(mu, data.mse[key], marker, color=color, mfc="none", ms=8, lw=0,
-                             label="    mean squared error")
-        handles += left.plot(span, [data.qcrb[key]] * 2, "-", color=color, lw=1.2,
-                             label=f"    QCRB {data.qcrb[key]:.4g}")
+        edge = data.at_edge[key] > tolerances.edge_flag
+        flagged += int(edge.sum())
+        for ax, values in ((left, var), (right, var / data.qcrb[key])):
+            for mask, face in ((~edge, color), (edge, "white")):
+                if np.any(mask):
+                    h = ax.errorbar(mu[mask], values[mask],
+                                    yerr=data.relative_error * values[mask], fmt=marker,
+                                    color=color, mfc=face, **bar,
+                                    label=(label if paper or ax is right else
+                                           f"{label}: variance") if face == color else None)
+                    if ax is left and face == color:
+                        handles.append(h)
+        if not paper:
+            handles += left.plot(mu, data.mse[key], marker, color=color, mfc="none", ms=8,
+                                 lw=0, label="    mean squared error")
+        handles += left.plot(span, [data.qcrb[key]] * 2, "-", color=color, lw=1.0,
+                             label=f"{'QCRB' if paper else '    QCRB'} {data.qcrb[key]:.4g}")
         left.plot(span, [data.crb[key]] * 2, "--", color="k", lw=0.8, alpha=0.6)
-        right.errorbar(mu, var / data.qcrb[key], yerr=data.relative_error * var / data.qcrb[key],
-                       fmt=marker, color=color, mec="k", mew=0.5, ms=5, capsize=2, label=label)
     handles += left.plot([], [], "--", color="k", lw=0.8, alpha=0.6,
                          label="CRB of the readout (= QCRB)")
+    if flagged:
+        handles += left.plot([], [], "o", mfc="white", mec="0.3", ms=ms, ls="none",
+                             label=f"hollow: > {100 * tolerances.edge_flag:g}% of the "
+                                   f"estimates at the bracket edge ({flagged})")
     for ax in axes:
         ax.set_xscale("log")
         ax.set_xlim(*span)
         ax.set_xlabel(r"repeats per trial  $\mu$")
+        plain_log_ticks(ax)
     left.set_yscale("log")
-    low, high = left.get_ylim()
-    left.set_ylim(low, high * 3)
     plain_log_ticks(left)
     left.set_ylabel(r"$\mu\,\mathrm{Var}(\hat\theta)$   [rad$^2$]")
     left.set_title(f"estimates reach the QCRB ({data.trials} trials per point)")
-    left.legend(handles=handles, loc="upper right", fontsize=7.5)
     band = 2 * data.relative_error
     right.axhspan(1 - band, 1 + band, color="0.85", alpha=0.7, lw=0,
-                  label=r"$\pm2\sigma$ statistical band, $\sigma=\sqrt{2/(T-1)}$")
+                  label=r"$\pm2\sigma$ statistical band" if paper else
+                  r"$\pm2\sigma$ statistical band, $\sigma=\sqrt{2/(T-1)}$")
     right.axhline(1.0, color="k", lw=1)
     right.set_ylabel(r"$\mathrm{Var}(\hat\theta)$ / QCRB")
     right.set_title("ratio to the QCRB: 1 is attained as $\\mu$ grows")
-    right.legend(loc="upper right", fontsize=7.5)
+    right.legend(loc="upper right", fontsize=None if paper else 7.5)
+    fig.legend(handles=handles, loc="outside lower center", ncols=3,
+               fontsize=None if paper else 7.5)
     fig.suptitle(f"Saturating the QCRB: gradient $\\theta=(\\phi_2-\\phi_1)/\\sqrt{{2}}$, "
                  f"{data.n} + {data.n} qubits, {data.estimator.upper()} estimates")
     return fig, axes

@@ -3,12 +3,14 @@ r"""Theorem 2 on random probes: a local ancilla replaces sensor entanglement, at
 Seeded random probes (Haar kets, every third one a rank-3 density matrix) of a network whose
 generators do not commute — two spin-1 atoms sensing a 3-D field (:math:`\hat J_x,\hat J_y,
 \hat J_z` at each site, d = 6) — are mapped to :func:`~qsn_qutip.theorems.ancilla_counterpart`:
-each sensor entangled only with its own ancilla, on the doubled network.  Left: QCRB
-:math:`\mathrm{Tr}F^{-1}` of the probe (x) against that of the ancilla probe (y), all on or
-below the diagonal.  Right: the resource ratio (ancilla probe's mean resource on the doubled
-network, ancillas counted like sensors, Eq. 25) / the probe's, never above 2 — exactly 2
-here, since an atom's resource is the atom count, which the ancilla copy doubles; with free
-ancillas it is 1.
+each sensor entangled only with its own ancilla, on the doubled network.  The figure plots the
+QCRB :math:`\mathrm{Tr}F^{-1}` of the probe (x) against that of the ancilla probe (y), all on
+or below the diagonal, and the attainable Holevo bound of a few pure probes (diamonds).  The
+resource ratio (the ancilla probe's mean resource on the doubled network, ancillas counted
+like sensors, Eq. 25, over the probe's) is never above 2 — exactly 2 for every probe here,
+since an atom's resource is the atom count, which the ancilla copy doubles; with free ancillas
+it is 1.  Being the same for every probe, it is stated in the legend (and in the CSV, per
+probe) rather than plotted.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ..sensors import MultiLevelAtom
 from ..theorems import ancilla_counterpart
 from .helpers import diagonal_scatter, probe_qcrb, random_probes
 from .output import write_csv
-from .style import new_axes, styled
+from .style import is_paper, new_axes, styled
 from .network import summary
 
 __all__ = ["Theorem2Data", "compute", "to_csv", "plot", "default_network"]
@@ -148,55 +150,48 @@ def to_csv(data: Theorem2Data, path: str | os.PathLike) -> None:
                         "counterparts; expect y <= x and resource ratio <= 2 (Eq. 25)",
                         f"network: {data.network}",
                         "Holevo bounds C_H (probe -> ancilla counterpart) of the first pure "
-                        "probes: " + ", ".join(f"{a:.6g} -> {b:.6g}" for a, b in
-                                              zip(data.probe_holevo, data.ancilla_holevo))])
+                        "probes, to 5 digits (an SDP's accuracy): "
+                        + ", ".join(f"{a:.5g} -> {b:.5g}"
+                                    for a, b in zip(data.probe_holevo, data.ancilla_holevo))])
+
+
+def _ratio_text(ratio: np.ndarray) -> str:
+    """``"2"`` when every probe has the same resource ratio, else ``"1.2–2"``."""
+    lo, hi = float(np.min(ratio)), float(np.max(ratio))
+    return f"{hi:.3g}" if np.isclose(lo, hi, rtol=1e-6) else f"{lo:.3g}–{hi:.3g}"
 
 
 @styled
 def plot(data: Theorem2Data,
-         fig_ax: tuple[Figure, object] | None = None) -> tuple[Figure, np.ndarray]:
-    """Left: ancilla probe's QCRB against the probe's.  Right: resource ratios with the bound 2.
+         fig_ax: tuple[Figure, object] | None = None) -> tuple[Figure, object]:
+    """The ancilla probe's bounds against the probe's (QCRB for all, Holevo for a few).
+
+    The resource ratio of every pair (at most 2, Eq. 25) is stated in the legend's title.
 
     Parameters
     ----------
     data : Theorem2Data
-    fig_ax : (Figure, two Axes), optional
+    fig_ax : (Figure, Axes), optional
 
     Returns
     -------
-    (Figure, numpy.ndarray of two Axes)
+    (Figure, Axes)
     """
-    fig, axes = new_axes(fig_ax, ncols=2, figsize=(10.4, 5.0))
-    left, right = axes
+    fig, ax = new_axes(fig_ax, figsize=(5.6, 5.4))
+    paper = is_paper()
     holevo = [(data.probe_holevo, data.ancilla_holevo,
-               dict(s=40, marker="D", color="C2", edgecolor="k", lw=0.6,
-                    label=f"Holevo bound $C_H$ (attainable), {data.probe_holevo.size} "
-                          f"pure probes"))] if data.probe_holevo.size else []
-    diagonal_scatter(left, data.probe_qcrb, data.ancilla_qcrb, data.mixed,
+               dict(s=14 if paper else 40, marker="D", color="C2", edgecolor="k", lw=0.6,
+                    label=(f"Holevo bound $C_H$ ({data.probe_holevo.size})" if paper else
+                           f"Holevo bound $C_H$ (attainable), {data.probe_holevo.size} "
+                           f"pure probes")))] if data.probe_holevo.size else []
+    ratio = _ratio_text(data.resource_ratio)
+    diagonal_scatter(ax, data.probe_qcrb, data.ancilla_qcrb, data.mixed,
                      x_label=r"bound of the probe  [rad$^2$]",
                      y_label=r"bound of the local-ancilla probe  [rad$^2$]",
-                     title=data.network + r"; circles, squares: QCRB Tr$(F^{-1})$",
+                     title=f"{data.network}\ncircles, squares: QCRB Tr$(F^{{-1}})$\n"
+                           f"resources ×{ratio} with ancillas counted (≤ 2, Eq. 25), "
+                           f"×{_ratio_text(data.sensor_ratio)} without",
                      extra=holevo)
-    left.set_title("QCRB and Holevo bound: ancilla probe never worse")
-    index = np.arange(1, len(data.resource_ratio) + 1)
-    right.axhline(2.0, color="C3", ls="--", label=r"Theorem 2 bound $R(\varphi)\leq 2R(\rho)$")
-    right.axhline(1.0, color="0.5", ls=":", label="equal resources")
-    for ratio, fill, what in ((data.resource_ratio, True, "ancillas counted"),
-                              (data.sensor_ratio, False, "ancillas free")):
-        for mask, marker, color, kind in ((~data.mixed, "o", "C0", "pure"),
-                                          (data.mixed, "s", "C1", "mixed")):
-            right.scatter(index[mask], ratio[mask], s=22, marker=marker, lw=0.6, zorder=3,
-                          color=color if fill else "none", edgecolor="k" if fill else color,
-                          label=f"{kind} probes, {what}")
-    right.text(0.5, 0.58, "resource = number of atoms: each ancilla atom\n"
-               "counts as much as its sensor atom", transform=right.transAxes, ha="center",
-               fontsize=8.5, color="0.25")
-    right.set_ylim(0, 2.6)
-    right.set_xlim(0, len(index) + 1)
-    right.set_xlabel("probe number")
-    right.set_ylabel(r"resource ratio  $R(\varphi)\,/\,R(\rho)$")
-    right.set_title("resources: at most twice with ancillas counted (Eq. 25)")
-    right.legend(loc="lower right", ncols=2, fontsize=7.8)
-    fig.suptitle("Theorem 2 (non-commuting generators): sensor entanglement replaced by "
-                 "local ancillas")
-    return fig, axes
+    ax.set_title("Theorem 2 (non-commuting generators): local ancillas\n"
+                 "replace sensor entanglement, never worse")
+    return fig, ax

@@ -260,7 +260,8 @@ def test_draw_any_network():
 def test_write_csv_is_atomic_and_checks_lengths(tmp_path):
     path = tmp_path / "t.csv"
     write_csv(path, {"a": [1, 2], "b": [0.5, float("nan")]}, comments=["hello"])
-    assert path.read_text().splitlines() == ["# hello", "a,b", "1,0.5", "2,nan"]
+    assert path.read_text().splitlines() == ["# hello", "# numbers to 8 significant digits",
+                                             "a,b", "1,0.5", "2,nan"]
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask      # not a private temp file
