@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
-import math
 import os
 from collections.abc import Callable, Sequence
 
@@ -44,7 +43,7 @@ import threadpoolctl
 from ..errors import QSNError
 from ..options import tolerances
 
-__all__ = ["block_qfim", "weighted_gram", "map_blocks", "WORKERS"]
+__all__ = ["block_qfim", "weighted_gram", "support_weights", "map_blocks", "WORKERS"]
 
 #: worker threads for the block eigen-decompositions (each with single-threaded BLAS)
 WORKERS = max(1, min(2, os.cpu_count() or 1))
@@ -120,6 +119,26 @@ def weighted_gram(rows: Sequence[np.ndarray]) -> np.ndarray:
     return (gram + gram.T) / 2
 
 
+def support_weights(lam: np.ndarray, rank: int, kernel: Callable) -> np.ndarray:
+    r"""``kernel(lam_a, lam_c)`` for every a and every c in the support, doubled for a outside it.
+
+    ``lam`` ascends and its last ``rank`` entries are the support.  In an SLD sum over all
+    pairs (a, c) with :math:`\lambda_a+\lambda_c>0`, pairs with both indices outside the support
+    carry nothing and a pair with exactly one index inside appears twice: the sum runs over
+    the columns of the support only, with the weights of the other rows doubled.
+
+    Examples
+    --------
+    >>> support_weights(np.array([0.0, 0.25, 0.75]), 2, lambda a, c: 1.0 / (a + c))
+    array([[8.        , 2.66666667],
+           [2.        , 1.        ],
+           [1.        , 0.66666667]])
+    """
+    w = kernel(lam[:, None], lam[None, -rank:])
+    w[:-rank] *= 2.0
+    return w
+
+
 def _check_blocks(blocks: Sequence[np.ndarray], generators: Sequence[Sequence[np.ndarray]]
                   ) -> int:
     """The number of parameters; QSNError naming the argument otherwise."""
@@ -160,8 +179,8 @@ def _block_contribution(rho: np.ndarray, lam: np.ndarray, vecs: np.ndarray,
     right = vecs[:, -rank:]
     total = lam[:, None] + lam[None, -rank:]
     with np.errstate(invalid="ignore", divide="ignore"):
-        root = np.where(total > 0, 1.0 / np.sqrt(total), 0.0)
-    root[:-rank] *= math.sqrt(2.0)          # pairs with one index outside the support
+        root = np.sqrt(support_weights(lam, rank, lambda a, c: np.where(a + c > 0,
+                                                                       1.0 / (a + c), 0.0)))
     exact = total > tolerances.commutator_form * top
     rows = []
     for g in gens:

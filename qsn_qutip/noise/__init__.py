@@ -52,8 +52,9 @@ The package, along physical lines (each module teaches its numerics in its docst
 Which channels act on a sensor, and whether local noise acts on Dicke blocks, the sensor says
 itself (:attr:`~qsn_qutip.sensors.Sensor.noise_channels`,
 :attr:`~qsn_qutip.sensors.Sensor.dicke_qubits`).  To add a channel: a field in
-:mod:`~qsn_qutip.noise.model`, its kernel in :mod:`~qsn_qutip.noise.channels`, its name in the
-``noise_channels`` of the sensors it acts on.
+:mod:`~qsn_qutip.noise.model` (:class:`NoiseModel` and :class:`SensorRates`), its kernel in
+:mod:`~qsn_qutip.noise.channels`, its name in the ``noise_channels`` of the sensors it acts on
+(details in :mod:`~qsn_qutip.noise.model`).
 """
 
 from ..estimation.blocks import WORKERS  # noqa: F401  (a module constant of noise.py before)

@@ -7,9 +7,11 @@ for the time t (:math:`\gamma t`, :math:`\gamma_1t`, :math:`\Gamma t`, :math:`\e
 channel of :mod:`qsn_qutip.noise` reads.  Which channels act on which sensor, the sensor says
 itself (:attr:`~qsn_qutip.sensors.Sensor.noise_channels`).
 
-To add a channel: a field here (with its check), a line in :meth:`NoiseModel.sensor_rates`,
-its name in the ``noise_channels`` of the sensors it acts on, and its kernel in
-:mod:`qsn_qutip.noise.channels`.
+To add a channel: a field of :class:`NoiseModel` (with its check) and of :class:`SensorRates`,
+a line in :meth:`NoiseModel.sensor_rates`, its name in the ``noise_channels`` of the sensors it
+acts on, its kernel in :mod:`qsn_qutip.noise.channels` with a line in
+:func:`~qsn_qutip.noise.channels.dense_channels` (and, if it acts on Dicke ensembles, its
+route in :mod:`qsn_qutip.noise.apply`).
 """
 
 from __future__ import annotations
