@@ -6,7 +6,11 @@ states come from :mod:`qsn_qutip.states`; :func:`qfim` and the bounds in
 function of them, following Proctor, Knott and Dunningham, "Multiparameter estimation in
 networked quantum sensors".  :func:`compare` weighs entangled against separable probes;
 :class:`NoiseModel` / :func:`apply_noise`, :func:`cfim` / :func:`holevo_bound` and
-:func:`simulate_task` add noise, measurements and simulated experiments.
+:func:`simulate_task` add noise, measurements and simulated experiments; :func:`sweep` maps
+a function over a grid; :func:`compare_field` states the verdict in SI units.  The result
+objects (:class:`Comparison`, :class:`Network`, :class:`TaskSimulation`,
+:class:`SimulationResult`, :class:`SweepResult`, the noise states) show a compact table in
+Jupyter, and ``Comparison.plot()`` / ``SweepResult.plot()`` return ``(fig, ax)``.
 
 The public names are imported on first use (PEP 562), so ``import qsn_qutip`` (and the
 ``qsn`` command's ``--help``) does not pay for QuTiP until a name that needs it is touched;
@@ -35,13 +39,20 @@ __all__ = [
     "qfim", "qfim_from_derivatives", "qcrb", "function_bound", "best_separable_allocation",
     "separable_bound", "ghz_bound",
     # the theorems' constructions
-    "separable_counterpart", "ancilla_counterpart",
+    "separable_counterpart", "ancilla_counterpart", "proposition1_gap",
     # noise
     "NoiseModel", "apply_noise", "noisy_qfim", "optimal_interrogation_time",
+    "local_dephasing", "collective_dephasing", "local_decay", "photon_loss",
+    "dephasing_crossover", "DickeBlockState", "NoisyProduct", "InterrogationResult",
     # measurements
-    "POVM", "cfim", "holevo_bound", "local_readout", "parity", "simulate",
-    # probes, comparisons, simulated experiments, model files
-    "Task", "build_probe", "compare", "Comparison", "simulate_task", "Model", "load_model",
+    "POVM", "cfim", "holevo_bound", "local_readout", "parity", "simulate", "SimulationResult",
+    "local_projective", "spin_readout", "photon_counting", "beam_splitter", "sld_readout",
+    "default_measurement",
+    # probes, comparisons, simulated experiments, model files, sweeps
+    "Task", "build_probe", "compare", "Comparison", "ProbeResult", "Verdict",
+    "simulate_task", "TaskSimulation", "Model", "load_model", "sweep", "SweepResult",
+    # magnetometry in SI units
+    "SensorArray", "FieldTask", "compare_field", "sensitivity",
     # the probe-state library
     "states",
 ]
@@ -55,13 +66,19 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     ".operators": ("LocalOperator",),
     ".estimation": ("qfim", "qfim_from_derivatives", "qcrb", "function_bound",
                     "best_separable_allocation", "separable_bound", "ghz_bound"),
-    ".theorems": ("separable_counterpart", "ancilla_counterpart"),
-    ".noise": ("NoiseModel", "apply_noise", "noisy_qfim", "optimal_interrogation_time"),
-    ".measurement": ("POVM", "cfim", "holevo_bound", "local_readout", "parity", "simulate"),
+    ".theorems": ("separable_counterpart", "ancilla_counterpart", "proposition1_gap"),
+    ".noise": ("NoiseModel", "apply_noise", "noisy_qfim", "optimal_interrogation_time",
+               "local_dephasing", "collective_dephasing", "local_decay", "photon_loss",
+               "dephasing_crossover", "DickeBlockState", "NoisyProduct", "InterrogationResult"),
+    ".measurement": ("POVM", "cfim", "holevo_bound", "local_readout", "parity", "simulate",
+                     "SimulationResult", "local_projective", "spin_readout", "photon_counting",
+                     "beam_splitter", "sld_readout", "default_measurement"),
     ".probes": ("Task", "build_probe"),
-    ".report": ("compare", "Comparison"),
-    ".experiment": ("simulate_task",),
+    ".report": ("compare", "Comparison", "ProbeResult", "Verdict"),
+    ".experiment": ("simulate_task", "TaskSimulation"),
     ".modelfile": ("Model", "load_model"),
+    ".sweep": ("sweep", "SweepResult"),
+    ".magnetometry": ("SensorArray", "FieldTask", "compare_field", "sensitivity"),
 }
 _EXPORTS = {name: module for module, names in _SOURCES.items() for name in names}
 
@@ -70,17 +87,23 @@ if TYPE_CHECKING:                  # what static tools and IDEs see; nothing is 
     from .errors import QSNError
     from .estimation import (best_separable_allocation, function_bound, ghz_bound, qcrb, qfim,
                              qfim_from_derivatives)
-    from .experiment import simulate_task
-    from .measurement import POVM, cfim, holevo_bound, local_readout, parity, simulate
+    from .experiment import TaskSimulation, simulate_task
+    from .magnetometry import FieldTask, SensorArray, compare_field, sensitivity
+    from .measurement import (POVM, SimulationResult, beam_splitter, cfim, default_measurement,
+                              holevo_bound, local_projective, local_readout, parity,
+                              photon_counting, simulate, sld_readout, spin_readout)
     from .modelfile import Model, load_model
     from .network import Network
-    from .noise import NoiseModel, apply_noise, noisy_qfim, optimal_interrogation_time
+    from .noise import (DickeBlockState, InterrogationResult, NoiseModel, NoisyProduct,
+                        apply_noise, collective_dephasing, dephasing_crossover, local_decay,
+                        local_dephasing, noisy_qfim, optimal_interrogation_time, photon_loss)
     from .operators import LocalOperator
     from .options import Tolerances, tolerances
     from .probes import Task, build_probe
-    from .report import Comparison, compare
+    from .report import Comparison, ProbeResult, Verdict, compare
     from .sensors import Ancilla, MultiLevelAtom, OpticalMode, QubitEnsemble, Sensor
-    from .theorems import ancilla_counterpart, separable_counterpart
+    from .sweep import SweepResult, sweep
+    from .theorems import ancilla_counterpart, proposition1_gap, separable_counterpart
 
 
 def __getattr__(name: str) -> Any:

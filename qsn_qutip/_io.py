@@ -21,7 +21,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,8 @@ import numpy as np
 
 from .errors import QSNError
 
-__all__ = ["atomic_path", "json_ready", "writable_path", "write_error", "fsync_directory"]
+__all__ = ["atomic_path", "json_ready", "writable_path", "write_error", "fsync_directory",
+           "html_cell", "html_table"]
 
 #: when this process started using the package: temporaries older than this, left by a
 #: process that is gone, are stale
@@ -222,3 +223,60 @@ def json_ready(value: Any, *, finite: bool = True) -> Any:
     if isinstance(value, (list, tuple)):
         return [json_ready(v, finite=finite) for v in value]
     return value
+
+
+def html_cell(value: Any, digits: int = 6) -> str:
+    """One cell of an HTML table, escaped: numbers to ``digits`` significant digits, ``∞``,
+    ``–`` for ``None``, lists joined with ``+`` (an allocation).
+
+    Examples
+    --------
+    >>> [html_cell(x) for x in (0.03125, float("inf"), None, [4, 4], "a<b", True, 3)]
+    ['0.03125', '∞', '–', '4+4', 'a&lt;b', 'yes', '3']
+    """
+    import html
+    if value is None:
+        return "–"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "∞" if value > 0 else "−∞"
+        return f"{value:.{digits}g}"
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (int, np.integer)) for v in value):
+        return "+".join(str(int(v)) for v in value)
+    return html.escape(str(value))
+
+
+def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, caption: str = "",
+               notes: Sequence[str] = ()) -> str:
+    """A compact HTML table for Jupyter (``_repr_html_`` of the result classes).
+
+    Parameters
+    ----------
+    header : sequence of str
+    rows : sequence of sequences
+        Cells formatted by :func:`html_cell`.
+    caption : str
+        Bold line above the table (escaped).
+    notes : sequence of str
+        Lines under the table (escaped).
+
+    Examples
+    --------
+    >>> print(html_table(["probe", "bound"], [["ghz", 0.03125]], caption="task"))
+    <div><b>task</b><table><thead><tr><th>probe</th><th>bound</th></tr></thead><tbody><tr><td>ghz</td><td>0.03125</td></tr></tbody></table></div>
+    """
+    import html
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html_cell(c)}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    top = f"<b>{html.escape(caption)}</b>" if caption else ""
+    bottom = "".join(f"<br><small>{html.escape(n)}</small>" for n in notes if n)
+    return (f"<div>{top}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            f"{bottom}</div>")

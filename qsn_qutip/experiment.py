@@ -49,6 +49,7 @@ import qutip
 
 from .errors import QSNError
 from ._checks import as_positive_int
+from ._io import html_table
 from .estimation.qfim import qfim
 from .measurement import SimulationResult, parity, simulate, sld_readout
 from .measurement.cfim import OutcomeModel, classical_fisher, dense_generators
@@ -216,6 +217,22 @@ class TaskSimulation:
             lines.append(f"note: {100 * res.at_edge:.1f}% of the estimates sit on the edge of "
                          f"the bracket")
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The result for Jupyter: the variance against the bounds, no estimates listed."""
+        d = self.to_dict()
+        what = "Var(θ)" if self.v is not None else "Σ_k W_kk Var(φ_k)"
+        rows = [[what, d["variance"], f"± {100 * self.relative_error:.1f} % (1σ)"],
+                ["QCRB" + (" (noisy)" if self.noise is not None else ""), d["qcrb"],
+                 d["ratio_to_qcrb"]],
+                ["CRB of the measurement", d["crb"], d["ratio_to_crb"]]]
+        res = self.result
+        return html_table(["", "value", "variance / bound"], rows,
+                          caption=f"probe {self.probe}, measurement: {self.measurement}",
+                          notes=[f"μ = {res.repeats} repeats per trial, T = {res.trials} "
+                                 f"trials, estimator {res.estimator}, seed {res.seed}",
+                                 f"truth {d['truth']}, mean estimate {d['mean']}",
+                                 d["warning"] or ""])
 
 
 def _plain(value) -> float | list[float]:

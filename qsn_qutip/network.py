@@ -18,6 +18,7 @@ import qutip
 import scipy.linalg
 
 from .errors import QSNError
+from ._io import html_table
 from ._linalg import diagonal_of, ket_array
 from ._checks import as_positive_int, as_real_vector, check_state
 from .operators import LocalOperator
@@ -329,6 +330,17 @@ class Network:
 
     def __repr__(self) -> str:
         return f"Network([{', '.join(map(repr, self.sensors))}])"
+
+    def _repr_html_(self) -> str:
+        """A table of the sensors for Jupyter: model, dims, particles, parameters."""
+        rows = [[k + 1, sensor.name or "", sensor.label, "×".join(map(str, sensor.dims)),
+                 self.particles[k],
+                 ", ".join(f"φ{i + 1}" for i in self.partition[k]) or None]
+                for k, sensor in enumerate(self.sensors)]
+        return html_table(["sensor", "name", "model", "dims", "particles", "parameters"],
+                          rows, caption=f"Network: {len(self.sensors)} sensors, "
+                                        f"d = {self.n_params} parameters, dimension "
+                                        f"{math.prod(self.ket_dims)}")
 
 
 def check_network(network, name: str = "network") -> Network:

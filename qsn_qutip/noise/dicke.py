@@ -30,6 +30,7 @@ import numpy as np
 import qutip
 import scipy.linalg
 
+from .._io import html_table
 from ..errors import QSNError
 from ..estimation.blocks import block_qfim
 from ..options import tolerances
@@ -195,6 +196,19 @@ class DickeBlockState:
         return (f"DickeBlockState(qubits={self.qubits}, blocks={len(self.blocks)}, "
                 f"largest={max(sizes, default=0)}, trace={self.trace():.12g})")
 
+    def _repr_html_(self, max_rows: int = 12) -> str:
+        """The heaviest blocks for Jupyter: total spins, weight, stored size, copies."""
+        heaviest = sorted(self.blocks, key=lambda b: -b.weight)[:max_rows]
+        rows = [[", ".join("–" if j is None else f"{j:g}" for j in b.j), b.weight,
+                 b.rho.shape[0], b.degeneracy] for b in heaviest]
+        more = len(self.blocks) - len(heaviest)
+        return html_table(["j", "weight", "stored size", "copies"], rows,
+                          caption=f"DickeBlockState: qubits {self.qubits}, "
+                                  f"{len(self.blocks)} blocks, trace {self.trace():.12g}",
+                          notes=[f"... {more} lighter blocks" if more > 0 else "",
+                                 f"truncation error of the QFIM <= "
+                                 f"{self.truncation_error:.3g}"])
+
     # -- information --------------------------------------------------------------------
     def generator_values(self, block: DickeBlock) -> list[np.ndarray]:
         """Every generator's diagonal on the block's kept basis states, in parameter order."""
@@ -321,8 +335,34 @@ class DickeBlockState:
         axis = SensorAxis((n + 1,), n, (n / 2 - np.arange(n + 1),))
         return cls(blocks, [axis])
 
+    def to_qobj(self, basis: str = "full") -> qutip.Qobj:
+        """The state as one :class:`qutip.Qobj` — the conversion every state class names
+        ``to_qobj`` (:class:`~qsn_qutip.noise.NoisyProduct`, :class:`~qsn_qutip.LocalOperator`).
+
+        Parameters
+        ----------
+        basis : {"full", "dicke"}
+            ``"full"``: :math:`2^n` amplitudes per ensemble (:meth:`to_full`, small n only);
+            ``"dicke"``: the :mod:`qutip.piqs` Dicke-basis matrix of a single ensemble
+            (:meth:`to_dicke_dm`).  Both older names stay.
+
+        Examples
+        --------
+        >>> from qsn_qutip import QubitEnsemble
+        >>> from qsn_qutip.noise import local_dephasing
+        >>> rho = local_dephasing(QubitEnsemble(2).local_ghz(), QubitEnsemble(2), 0.1)
+        >>> rho.to_qobj().dims, rho.to_qobj("dicke").shape
+        ([[2, 2], [2, 2]], (4, 4))
+        """
+        if basis == "full":
+            return self.to_full()
+        if basis == "dicke":
+            return self.to_dicke_dm()
+        raise QSNError(f"basis must be 'full' or 'dicke', got {basis!r}")
+
     def to_dicke_dm(self) -> qutip.Qobj:
-        """The state as a :mod:`qutip.piqs` Dicke-basis density matrix (one ensemble only)."""
+        """The state as a :mod:`qutip.piqs` Dicke-basis density matrix (one ensemble only);
+        also ``to_qobj("dicke")``."""
         from qutip import piqs
         if len(self._axes) != 1 or self._axes[0].qubits is None:
             raise QSNError("to_dicke_dm needs the state of a single Dicke ensemble")
@@ -338,7 +378,8 @@ class DickeBlockState:
         return qutip.Qobj(out)
 
     def to_full(self) -> qutip.Qobj:
-        r"""The state on the full space: :math:`2^n` amplitudes per Dicke ensemble (small n only).
+        r"""The state on the full space: :math:`2^n` amplitudes per Dicke ensemble (small n only);
+        also ``to_qobj()``.
 
         Dims are ``[2] * n`` for every Dicke ensemble (qubit ``|0>`` = spin up) and the
         sensor's own dims otherwise.

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import qutip
 
+from .._io import html_table
 from .._linalg import ket_array
 from ..estimation.qfim import qfim
 from ..network import Network
@@ -131,7 +132,7 @@ class NoisyProduct:
         parts = []
         for f in self.factors:
             if isinstance(f, DickeBlockState):
-                parts.append(f.to_full())
+                parts.append(f.to_qobj())
             else:
                 parts.append(f.proj() if f.isket else f)
         return qutip.tensor(parts)
@@ -139,3 +140,17 @@ class NoisyProduct:
     def __repr__(self) -> str:
         kinds = [type(f).__name__ for f in self.factors]
         return f"NoisyProduct(groups={self.groups}, factors={kinds})"
+
+    def _repr_html_(self) -> str:
+        """The factors for Jupyter: their sensors, storage and trace (no matrices)."""
+        net = self._network
+        rows = []
+        for factor, group in zip(self.factors, self.groups):
+            blocks = isinstance(factor, DickeBlockState)
+            rows.append([", ".join(net.which(k) for k in group),
+                         f"Dicke blocks ({len(factor.blocks)})" if blocks else
+                         f"Qobj {'×'.join(map(str, factor.shape))}",
+                         factor.trace() if blocks else float(factor.tr().real)
+                         if not factor.isket else 1.0])
+        return html_table(["sensors", "stored as", "trace"], rows,
+                          caption=f"NoisyProduct of {len(self.factors)} factors")

@@ -15,13 +15,14 @@ The built-in probes and the task live in :mod:`qsn_qutip.probes`, the one regist
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Sequence
 
 import numpy as np
 import qutip
 
 from ..errors import QSNError
-from .._io import json_ready
+from .._io import html_table, json_ready
 from ..estimation.qfim import qfim
 from ..network import Network
 from ..noise import NoiseModel, apply_noise, noisy_qfim, optimal_interrogation_time
@@ -225,6 +226,10 @@ class Comparison:
         """
         summary = self.to_dict()
         row = {p["name"]: p["bound"] for p in summary["probes"]}
+        if self.noise is not None:          # each probe's optimal time and Var*T at it
+            for p in summary["probes"]:
+                row[f"{p['name']}:t*"] = p.get("optimal_time")
+                row[f"{p['name']}:Var*T"] = p.get("omega_bound")
         row.update(best=self.verdict.best, ratio=self.verdict.ratio, resources=self.resources,
                    notes=" | ".join(f"{p.name}: {p.notes}" for p in self.probes
                                     if p.notes and not p.ranked))
@@ -283,6 +288,38 @@ class Comparison:
                                           if self.verdict.ratio is not None else ""))
         lines.append(f"why: {self.verdict.reason}")
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The table of :meth:`__str__` as HTML, for Jupyter (no QFIM arrays)."""
+        best_sep = (self[self.verdict.best_separable].bound
+                    if self.verdict.best_separable else None)
+        noisy = self.noise is not None
+        header = ["probe", "allocation", "resources", "bound", "/ best sep.", "satisfies",
+                  *(["t*", "Var*T"] if noisy else []), "notes"]
+        rows = []
+        for p in self.probes:
+            mark = ("" if p.ranked or not p.applies else
+                    " (ref)" if p.name in REFERENCES else " (x)")
+            ratio = (p.bound / best_sep if best_sep and p.bound is not None
+                     and np.isfinite(p.bound) else None)
+            rows.append([p.name + mark, p.allocation, p.resources,
+                         "n/a" if p.bound is None else p.bound, ratio,
+                         "+".join(sorted(p.satisfies, reverse=True)) or None,
+                         *([p.optimal_time, p.omega_bound] if noisy else []), p.notes])
+        tail = [line for line in str(self).splitlines()
+                if line.startswith(("limit:", "(x)", "(ref)", "*:", "verdict:", "why:"))]
+        return html_table(header, rows, caption=f"task: {self.task}; repeats μ = "
+                          f"{self.repeats}; resources: {self.resources}", notes=tail)
+
+    def plot(self, **kwargs):
+        """Draw the comparison: a dot per probe on a log scale; returns ``(fig, ax)``.
+
+        The drawing is :func:`qsn_qutip.figures.comparison.plot` (keywords ``fig_ax``,
+        ``title``, ``style="paper"``, ``width``).  The figures sit above this layer, so the
+        module is looked up when called — as pandas finds its plotting backend — and importing
+        :mod:`qsn_qutip.report` never loads matplotlib.
+        """
+        return importlib.import_module("..figures.comparison", __package__).plot(self, **kwargs)
 
 
 def _describe_noise(noise: NoiseModel) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import importlib
 import json
 import os
 from pathlib import Path
 
-from .._io import atomic_path
+from .._io import atomic_path, html_table
 from ..errors import QSNError
 
 __all__ = ["SweepResult", "ERROR"]
@@ -73,6 +74,28 @@ class SweepResult:
                                  else row[c] for c in columns])
         return Path(path)
 
+    def _repr_html_(self, max_rows: int = 20) -> str:
+        """The table for Jupyter: the first ``max_rows`` rows, long notes cut short."""
+        columns = self.columns
+        rows = [[_short(row.get(c)) for c in columns] for row in self.rows[:max_rows]]
+        more = len(self.rows) - max_rows
+        failed = len(self.failed)
+        return html_table(columns, rows, caption=f"SweepResult: {len(self.rows)} points over "
+                          f"{', '.join(self.axes)}", notes=[
+                              f"... {more} more rows (to_csv, to_pandas)" if more > 0 else "",
+                              f"{failed} points failed (the error column)" if failed else ""])
+
+    def plot(self, probes: list[str] | None = None, **kwargs):
+        """Every probe's bound against the first axis, log scale; returns ``(fig, ax)``.
+
+        The drawing is :func:`qsn_qutip.figures.sweep_plot.plot` (keywords ``probes``,
+        ``fig_ax``, ``title``, ``quantity``, ``repeats``, ``style="paper"``).  The figures sit
+        above this layer, so the module is looked up when called (as pandas finds its
+        plotting backend): importing :mod:`qsn_qutip.sweep` never loads matplotlib.
+        """
+        module = importlib.import_module("..figures.sweep_plot", __package__)
+        return module.plot(self, probes, **kwargs)
+
     def to_pandas(self):
         """The table as a ``pandas.DataFrame`` (needs pandas)."""
         try:
@@ -80,3 +103,10 @@ class SweepResult:
         except ImportError:
             raise QSNError("to_pandas needs pandas: pip install pandas") from None
         return pandas.DataFrame(self.rows, columns=self.columns)
+
+
+def _short(value, limit: int = 60):
+    """A cell of the HTML table: long text cut to ``limit`` characters."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit - 1] + "…"
+    return value
