@@ -16,7 +16,7 @@ and instructor notebooks, sliders.
 'correct'
 """
 
-from . import answers, networks  # noqa: F401  (the exercises register themselves)
+from . import answers, magnetometry, networks  # noqa: F401  (the exercises register)
 from .checking import (CORRECT, EXERCISES, MIME_TYPE, UNANSWERED, WRONG, CheckResult, Exercise,
                        check, confirm)
 from .notebooks import (TAG_EXERCISE, TAG_SOLUTION, VERSIONS, describe_lab, exercises_of,
