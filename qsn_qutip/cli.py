@@ -7,12 +7,14 @@
     times and the SQL and Heisenberg references; the JSON carries the unit strings.
 ``qsn check MODEL.toml``
     Validate the model file and explain it, computing nothing.
-``qsn draw MODEL.toml [-o FILE]``
-    Draw the model's sensor network.
+``qsn draw MODEL.toml [-o FILE] [--layout auto|ring|line] [--style gallery|paper]``
+    Draw the model's sensor network (an array of like sensors in a row, others on a ring).
 ``qsn demo [--n N]``
     The paper's magnetic-gradient example on two qubit ensembles.
-``qsn figures [--only NAME] [--out DIR] [--format png|pdf|svg]``
-    Render the paper-style figure gallery (an image and a CSV file per figure).
+``qsn figures [--only NAME] [--out DIR] [--format png|pdf|svg] [--style gallery|paper]
+[--width single|double]``
+    Render the figure gallery (an image and a CSV file per figure); ``--style paper`` for a
+    journal: vector PDF a column wide, 8 pt, panel labels, no titles.
 ``qsn simulate MODEL.toml [--repeats MU] [--trials T] [--probe NAME] [--json]``
     Simulate experiments with one probe of the model, under the model's ``[noise]`` when it
     has one (the noisy state is sampled, the QCRB is the noisy one), and a readout that
@@ -34,6 +36,10 @@ command or option, an output place that cannot be written, checked before any wo
 line on stderr and exits with code 2; nothing is written.  A warning (a probe state that looks
 cut off by a mode's Fock cutoff) is one line, ``qsn: warning: ...``.  When the reader of the
 output goes away (``qsn demo | head``) the command stops quietly with code 141.
+
+Every JSON document (``qsn run --json``, ``qsn simulate --json``) carries ``provenance``: the
+package and its version, the model file's name and the SHA-256 of its content, so that a saved
+result can be traced to what produced it.
 """
 
 from __future__ import annotations
@@ -76,6 +82,17 @@ def _json(document: dict) -> str:
     """One strict JSON document (numpy values made plain, non-finite numbers null)."""
     from ._io import json_ready
     return json.dumps(json_ready(document), indent=2, allow_nan=False)
+
+
+def _provenance(path: str) -> dict:
+    """What produced a JSON result: the package and its version, the model file's name and
+    the SHA-256 of its bytes (so that a saved result can be traced to the file, even renamed)."""
+    import hashlib
+
+    from . import __version__
+    data = Path(path).read_bytes()
+    return {"package": "qsn_qutip", "version": __version__, "model_file": Path(path).name,
+            "model_sha256": hashlib.sha256(data).hexdigest()}
 
 
 def _checked_output(path: str | None, formats=("png", "pdf", "svg"),
@@ -144,7 +161,8 @@ def _run(args: argparse.Namespace) -> int:
                                  title=model.name)      # a [field]: its phase-space table
         save_figure(fig, plot_path)
     if args.json:
-        print(_json({"model": model.name, **result.to_dict()}))
+        print(_json({"model": model.name, "provenance": _provenance(args.model),
+                     **result.to_dict()}))
     else:
         print(f"{model.name}" + (f": {model.description}" if model.description else ""))
         print(result)
@@ -166,8 +184,8 @@ def _draw(args: argparse.Namespace) -> int:
     model = _model(args.model)
     from .figures import network as network_figure
     from .figures.output import save_figure
-    fig, _ = network_figure.draw(model.network)
-    save_figure(fig, out)
+    fig, _ = network_figure.draw(model.network, layout=args.layout, style=args.style)
+    save_figure(fig, out, style=args.style)
     print(f"network of {model.name}: {out}")
     return 0
 
@@ -190,7 +208,8 @@ def _demo(args: argparse.Namespace) -> int:
 def _figures(args: argparse.Namespace) -> int:
     from .figures import render_all
     _checked_directory(args.out, "--out")
-    for path in render_all(args.out, only=args.only, fmt=args.format):
+    for path in render_all(args.out, only=args.only, fmt=args.format, style=args.style,
+                           width=args.width):
         print(path)
     return 0
 
@@ -243,7 +262,8 @@ def _simulate(args: argparse.Namespace) -> int:
     except QSNError as err:
         raise QSNError(f"{model.source}: {err}") from None
     if args.json:
-        print(_json({"model": model.name, **result.to_dict()}))
+        print(_json({"model": model.name, "provenance": _provenance(args.model),
+                     **result.to_dict()}))
     else:
         print(f"{model.name}" + (f": {model.description}" if model.description else ""))
         print(result)
@@ -306,7 +326,9 @@ def _sweep(args: argparse.Namespace) -> int:
     if plot_path is not None:
         from .figures import sweep_plot
         from .figures.output import save_figure
-        fig, _ = sweep_plot.plot(result, probes, title=model.name)
+        fig, _ = sweep_plot.plot(result, probes, title=model.name, repeats=model.repeats,
+                                 quantity="Var(θ), θ = v·φ" if model.v is not None
+                                 else "Tr(W Cov)")
         save_figure(fig, plot_path)
     _print_sweep(result, model)
     for row in result.failed:
@@ -316,6 +338,37 @@ def _sweep(args: argparse.Namespace) -> int:
         print(f"qsn: {len(result.failed)} of {len(result)} points failed", file=sys.stderr)
         return 1
     return 0
+
+
+def _figure_commands(commands) -> None:
+    """The ``draw`` and ``figures`` commands (pictures: layouts, styles, widths)."""
+    draw = commands.add_parser("draw", help="draw the sensor network of a model file")
+    draw.add_argument("model", help="the model file (TOML)")
+    draw.add_argument("-o", "--output", metavar="FILE",
+                      help="picture file (.png/.pdf/.svg; default MODEL_network.png)")
+    draw.add_argument("--layout", choices=("auto", "ring", "line"), default="auto",
+                      help="nodes on a ring or in a row (default auto: a row for an array of "
+                           "like sensors)")
+    draw.add_argument("--style", choices=("gallery", "paper"), default="gallery",
+                      help="gallery (default) or paper: a journal column wide, 8 pt")
+    draw.set_defaults(run=_draw)
+
+    figures = commands.add_parser("figures", help="render the paper-style figure gallery")
+    figures.add_argument("--only", metavar="NAME", action="append",
+                         help="render only this figure (repeatable; default all)")
+    figures.add_argument("--out", metavar="DIR", default="figures",
+                         help="output directory (default ./figures)")
+    figures.add_argument("--format", choices=("png", "pdf", "svg"),
+                         help="image format (default png, pdf for --style paper); a CSV file "
+                              "is written beside it")
+    figures.add_argument("--style", choices=("gallery", "paper"), default="gallery",
+                         help="gallery (default: the README's) or paper: a journal column "
+                              "wide (3.4 in, 7 in for several panels), 8 pt, panel labels, "
+                              "no titles, colour-blind-safe colours, vector PDF")
+    figures.add_argument("--width", choices=("single", "double"),
+                         help="paper style: single (3.4 in) or double (7 in) column "
+                              "(default by the number of panels)")
+    figures.set_defaults(run=_figures)
 
 
 def _build_parser() -> _Parser:
@@ -332,24 +385,12 @@ def _build_parser() -> _Parser:
     check.add_argument("model", help="the model file (TOML)")
     check.set_defaults(run=_check)
 
-    draw = commands.add_parser("draw", help="draw the sensor network of a model file")
-    draw.add_argument("model", help="the model file (TOML)")
-    draw.add_argument("-o", "--output", metavar="FILE",
-                      help="picture file (.png/.pdf/.svg; default MODEL_network.png)")
-    draw.set_defaults(run=_draw)
 
     demo = commands.add_parser("demo", help="the gradient-magnetometry comparison table")
     demo.add_argument("--n", type=int, default=4, help="qubits per sensor (default 4)")
     demo.set_defaults(run=_demo)
 
-    figures = commands.add_parser("figures", help="render the paper-style figure gallery")
-    figures.add_argument("--only", metavar="NAME", action="append",
-                         help="render only this figure (repeatable; default all)")
-    figures.add_argument("--out", metavar="DIR", default="figures",
-                         help="output directory (default ./figures)")
-    figures.add_argument("--format", choices=("png", "pdf", "svg"), default="png",
-                         help="image format (default png); a CSV file is written beside it")
-    figures.set_defaults(run=_figures)
+    _figure_commands(commands)
 
     simulate = commands.add_parser(
         "simulate", help="simulate experiments with a probe of a model file (under its "
