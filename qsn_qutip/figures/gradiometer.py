@@ -25,6 +25,7 @@ import math
 import os
 from collections.abc import Sequence
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -200,13 +201,13 @@ def plot(data: GradiometerData,
               label="Heisenberg limit (noiseless, t)")
     envelope = [data.best[w][i] for i, w in enumerate(data.best_probe)]
     left.plot(n, envelope, "o", mfc="none", mec="k", ms=11, ls="none", label="best probe")
-    product, _ = closed_form("product", 1e4, None, data)
-    ghz, _ = closed_form("ghz", 1e4, None, data)
-    left.annotate(f"n = $10^4$: product {product * 1e9:.3g} nT/m/$\\sqrt{{Hz}}$,\n"
-                  f"GHZ across cells {ghz * 1e9:.3g} nT/m/$\\sqrt{{Hz}}$ (best t)",
-                  xy=(1e4, product), xytext=(0.97, 0.97), textcoords="axes fraction",
-                  ha="right", va="top", fontsize=8,
-                  arrowprops=dict(arrowstyle="->", color="0.4", lw=0.7))
+    product, t_product = closed_form("product", 1e4, None, data)
+    ghz, t_ghz = closed_form("ghz", 1e4, None, data)
+    right.text(0.97, 0.88, f"n = $10^4$, each at its best t:\nproduct {product * 1e9:.3g} "
+               f"nT/m/$\\sqrt{{Hz}}$, t* = {t_product * 1e3:.2g} ms\nGHZ across the cells "
+               f"{ghz * 1e9:.3g} nT/m/$\\sqrt{{Hz}}$,\nt* = {t_ghz * 1e9:.3g} ns",
+               transform=right.transAxes, ha="right", va="top",
+               fontsize=matplotlib.rcParams["legend.fontsize"])
     for ax in axes:
         ax.set_xscale("log")
         ax.set_yscale("log")
