@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
+import numbers
 from collections.abc import Iterator
 
 from .errors import QSNError
@@ -29,7 +31,13 @@ class Tolerances:
         exactly zero in the SLD sums (they carry no information and only add round-off).
     rank_rtol : float
         Eigenvalues of a QFIM below ``rank_rtol * max(eigenvalue)`` span its null space: they
-        decide whether a direction is estimable and are dropped in the pseudo-inverse.
+        decide whether a direction is estimable and are dropped in the pseudo-inverse.  The
+        default sits a few thousand machine epsilons above zero: round-off of a singular QFIM,
+        not a small but real eigenvalue (``[[1, 1], [1, 1 + 1e-9]]`` is invertible).
+    range_rtol : float
+        A direction (``v``, or :math:`e_k` of a weighted parameter) is estimable when its
+        component in the null space of the QFIM is below ``range_rtol`` times its length;
+        a direction slightly outside the range is not estimable (the bound is ``inf``).
     truncation : float
         Largest probability a truncated Fock-space state may lose to the cutoff.
     purity_atol : float
@@ -94,7 +102,8 @@ class Tolerances:
 
     atol: float = 1e-10
     eig_cutoff: float = 1e-12
-    rank_rtol: float = 1e-9
+    rank_rtol: float = 1e-12
+    range_rtol: float = 1e-9
     truncation: float = 1e-8
     purity_atol: float = 1e-9
     tie_rtol: float = 1e-6
@@ -126,13 +135,26 @@ class Tolerances:
             raise QSNError(f"unknown tolerance(s) {sorted(unknown)}; known: "
                            f"{[f.name for f in dataclasses.fields(self)]}")
         saved = dataclasses.asdict(self)
-        for key, value in changes.items():
-            setattr(self, key, type(saved[key])(value))
+        checked = {key: _checked_value(key, value, type(saved[key]))
+                   for key, value in changes.items()}
+        for key, value in checked.items():
+            setattr(self, key, value)
         try:
             yield self
         finally:
             for key, value in saved.items():
                 setattr(self, key, value)
+
+
+def _checked_value(name: str, value, kind: type):
+    """A tolerance is a finite non-negative number (an int for sizes): refuse anything else."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise QSNError(f"tolerance {name} must be a number, got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise QSNError(f"tolerance {name} must be finite and non-negative, got {value!r}")
+    if kind is int and value != int(value):
+        raise QSNError(f"tolerance {name} must be a whole number, got {value!r}")
+    return kind(value)
 
 
 tolerances = Tolerances()

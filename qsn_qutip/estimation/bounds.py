@@ -45,11 +45,17 @@ def _check_qfim(F) -> np.ndarray:
 
 
 def _pseudo_inverse(F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(F^+, an orthonormal basis of the null space of F as columns)."""
+    """(F^+, an orthonormal basis of the null space of F as columns).
+
+    Every test is relative to the scale of F (its largest eigenvalue): an eigenvalue below
+    ``tolerances.rank_rtol`` times it is zero (round-off of a singular QFIM), one below minus
+    that makes F indefinite.  An F of tiny or huge scale is judged like the same F rescaled.
+    """
     lam, vecs = np.linalg.eigh(F)
-    top = max(lam[-1], 0.0)
-    if lam[0] < -tolerances.rank_rtol * max(top, 1.0):
-        raise QSNError(f"F must be positive semidefinite: smallest eigenvalue {lam[0]:.3g}")
+    top = max(abs(lam[0]), abs(lam[-1]))
+    if lam[0] < -tolerances.rank_rtol * top:
+        raise QSNError(f"F must be positive semidefinite: smallest eigenvalue {lam[0]:.3g} "
+                       f"(largest {lam[-1]:.3g})")
     # below the smallest normal float, 1/lambda overflows: such directions carry no information
     kept = (lam > tolerances.rank_rtol * top) & (lam > np.finfo(float).tiny)
     pinv = (vecs[:, kept] / lam[kept]) @ vecs[:, kept].T
@@ -57,8 +63,10 @@ def _pseudo_inverse(F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _in_range(direction: np.ndarray, null: np.ndarray) -> bool:
+    """True when ``direction`` has no component in the null space of F beyond round-off
+    (``tolerances.range_rtol`` of its length): a direction a little outside is not estimable."""
     leak = np.linalg.norm(null.T @ direction)
-    return leak <= np.sqrt(tolerances.rank_rtol) * np.linalg.norm(direction)
+    return leak <= tolerances.range_rtol * np.linalg.norm(direction)
 
 
 def _repeats(repeats) -> int:
@@ -95,6 +103,8 @@ def qcrb(F, weights: Sequence[float] | None = None, repeats: int = 1) -> float:
     w = np.ones(d) if weights is None else as_real_vector(weights, "weights", length=d)
     if np.any(w < 0):
         raise QSNError(f"weights must be non-negative, got {w.tolist()}")
+    if not np.any(w > 0):
+        raise QSNError("weights must have a positive entry (all zero weights ask for nothing)")
     mu = _repeats(repeats)
     pinv, null = _pseudo_inverse(F)
     for k in np.flatnonzero(w > 0):
@@ -118,6 +128,8 @@ def function_bound(F, v: Sequence[float], repeats: int = 1) -> float:
     """
     F = _check_qfim(F)
     v = as_real_vector(v, "v", length=F.shape[0])
+    if not np.any(v != 0):
+        raise QSNError("v must have a non-zero entry (theta = v . phi = 0 needs no estimate)")
     mu = _repeats(repeats)
     pinv, null = _pseudo_inverse(F)
     if not _in_range(v, null):

@@ -45,12 +45,11 @@ def test_qcrb_docstring_examples():
     (np.diag([4.0, 0.0]), [1, 0], 0.25),                    # zero weight on the null direction
     (np.diag([4.0, 0.0]), [1, 1], np.inf),
     (np.diag([4.0, 0.0]), [0, 1], np.inf),
-    (np.diag([4.0, 0.0]), [0, 0], 0.0),
     (16 * np.array([[1.0, -1.0], [-1.0, 1.0]]), [1, 0], np.inf),   # GHZ-like: singular
     (np.array([[2.0, 0, 0], [0, 1, 1], [0, 1, 1]]), [3, 0, 0], 1.5),
     (np.array([[2.0, 0, 0], [0, 1, 1], [0, 1, 1]]), [0, 1, 0], np.inf),
     (np.zeros((2, 2)), [1, 1], np.inf),
-], ids=["null-unweighted", "null-weighted", "only-null", "no-weights", "ghz-like",
+], ids=["null-unweighted", "null-weighted", "only-null", "ghz-like",
         "block-estimable", "block-not-estimable", "zero"])
 def test_qcrb_singular(F, weights, expected):
     assert qcrb(F, weights) == pytest.approx(expected, rel=1e-12)
@@ -252,3 +251,36 @@ def test_ghz_never_worse_than_separable():
 def test_errors(call, match):
     with pytest.raises(QSNError, match=match):
         call()
+
+
+# ----------------------------------------------------------------------------------------
+# range and rank decisions are relative to the scale of F, and empty tasks are refused
+# ----------------------------------------------------------------------------------------
+def test_a_small_but_real_eigenvalue_is_not_a_null_direction():
+    """[[1, 1], [1, 1 + 1e-9]] is invertible (condition number 4e9, far from round-off): its
+    inverse has trace (2 + eps)/det, not inf."""
+    F = np.array([[1.0, 1.0], [1.0, 1.0 + 1e-9]])
+    exact = np.trace(np.linalg.inv(F))
+    assert qcrb(F) == pytest.approx(exact, rel=1e-6)
+    assert qcrb(1e-12 * F) == pytest.approx(exact * 1e12, rel=1e-6)   # the same F rescaled
+
+
+@pytest.mark.parametrize("outside", [1e-5, 1e-7], ids=["1e-5", "1e-7"])
+def test_a_direction_slightly_outside_the_range_is_not_estimable(outside):
+    F = np.array([[16.0, -16.0], [-16.0, 16.0]])             # GHZ: only phi_2 - phi_1
+    v = np.array([-1.0, 1.0]) / np.sqrt(2) + outside * np.array([1.0, 1.0])
+    assert function_bound(F, v) == np.inf
+    assert function_bound(F, np.array([-1.0, 1.0]) / np.sqrt(2)) == pytest.approx(1 / 32)
+
+
+def test_psd_check_is_relative_to_the_scale():
+    with pytest.raises(QSNError, match="positive semidefinite"):
+        qcrb(1e-6 * np.array([[1.0, 0.0], [0.0, -0.5]]))
+
+
+@pytest.mark.parametrize("call", [lambda F: qcrb(F, weights=[0, 0]),
+                                  lambda F: function_bound(F, [0, 0])],
+                         ids=["weights-zero", "v-zero"])
+def test_an_empty_task_is_refused(call):
+    with pytest.raises(QSNError, match="weights|v"):
+        call(np.eye(2))
