@@ -152,9 +152,15 @@ def allocation_variance(v: Sequence[float], numbers: Sequence[int], kappa: float
 def best_separable_allocation(v: Sequence[float], N: int) -> np.ndarray:
     r"""The integer particle numbers n (summing to N) that minimise :math:`\sum_k v_k^2/n_k^2`.
 
-    Exact, not rounded from the continuous optimum :math:`n_k\propto|v_k|^{2/3}`: each term is
-    convex and decreasing in :math:`n_k`, so adding particles one at a time where the variance
-    drops most is optimal.  Sensors with :math:`v_k = 0` get no particle; every other sensor
+    Exact, not rounded from the continuous optimum :math:`x_k = N|v_k|^{2/3}/\sum_j|v_j|^{2/3}`:
+    each term :math:`f_k(n) = v_k^2/n^2` is convex and decreasing, so adding particles one at
+    a time where the variance drops most is optimal from any start below an optimal
+    allocation.  The start :math:`n^0_k = \max(1, \lfloor x_k\rfloor - d - 1)` (d active
+    sensors) is one: the greedy optimum :math:`n^*` has a threshold gain g with
+    :math:`|n^*_k - y_k(g)| \le 1` for :math:`y_k(g) = (-f_k')^{-1}(g)`, and
+    :math:`\sum_k y_k(g) \ge N - d` with :math:`y(g) \ge x` or :math:`x - y(g) \le d`
+    componentwise, so :math:`n^*_k \ge x_k - d - 1`.  At most :math:`d(d+2)` greedy steps
+    remain, whatever N.  Sensors with :math:`v_k = 0` get no particle; every other sensor
     needs at least one.
 
     Examples
@@ -171,7 +177,9 @@ def best_separable_allocation(v: Sequence[float], N: int) -> np.ndarray:
         raise QSNError(f"N = {N} particles cannot cover the {active.size} sensors with "
                        f"v_k != 0 (each needs at least one)")
     n = np.zeros(v.size, dtype=int)
-    n[active] = 1
+    weight = np.abs(v[active]) ** (2 / 3)
+    continuous = N * weight / weight.sum()
+    n[active] = np.maximum(1, np.floor(continuous).astype(np.int64) - active.size - 1)
     sq = v ** 2
 
     def gain(k: int) -> float:
@@ -179,7 +187,7 @@ def best_separable_allocation(v: Sequence[float], N: int) -> np.ndarray:
 
     heap = [(-gain(k), k) for k in active]
     heapq.heapify(heap)
-    for _ in range(N - active.size):
+    for _ in range(N - int(n.sum())):
         _, k = heapq.heappop(heap)
         n[k] += 1
         heapq.heappush(heap, (-gain(k), k))

@@ -284,3 +284,35 @@ def test_psd_check_is_relative_to_the_scale():
 def test_an_empty_task_is_refused(call):
     with pytest.raises(QSNError, match="weights|v"):
         call(np.eye(2))
+
+
+def _greedy_from_ones(v, N):
+    """The plain greedy from one particle per active sensor (the old algorithm: O(N log d))."""
+    v = np.asarray(v, dtype=float)
+    n = (v != 0).astype(int)
+    for _ in range(N - n.sum()):
+        gains = np.where(v != 0, v ** 2 * (1 / np.maximum(n, 1) ** 2 - 1 / (n + 1) ** 2), -1)
+        n[int(np.argmax(gains))] += 1
+    return n
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_separable_allocation_from_the_continuous_start_equals_the_plain_greedy(seed):
+    rng = np.random.default_rng(seed)
+    d = int(rng.integers(1, 6))
+    v = rng.normal(size=d) * (rng.random(d) > 0.2)
+    if not np.any(v):
+        v[0] = 1.0
+    N = int(rng.integers(np.count_nonzero(v), 300))
+    fast = best_separable_allocation(v, N)
+    slow = _greedy_from_ones(v, N)
+    assert fast.sum() == N
+    assert allocation_variance(v, fast) == pytest.approx(allocation_variance(v, slow), rel=1e-12)
+
+
+def test_separable_allocation_of_a_huge_total_returns_at_once():
+    """best_separable_allocation(v, 10**8) used to take 10^8 heap steps (it hung)."""
+    n = best_separable_allocation([1.0, -2.0, 1.0], 10 ** 8)
+    assert n.sum() == 10 ** 8
+    x = 10 ** 8 * np.array([1, 2 ** (2 / 3), 1]) / (2 + 2 ** (2 / 3))
+    assert np.all(np.abs(n - x) <= 1)
