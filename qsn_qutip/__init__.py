@@ -6,7 +6,7 @@ states come from :mod:`qsn_qutip.states`; :func:`qfim` and the bounds in
 function of them, following Proctor, Knott and Dunningham, "Multiparameter estimation in
 networked quantum sensors".  :func:`compare` weighs entangled against separable probes;
 :class:`NoiseModel` / :func:`apply_noise`, :func:`cfim` / :func:`holevo_bound` and
-:func:`simulate_task` add noise, measurements and simulated experiments; :func:`sweep` maps
+:func:`simulate_task` add noise, measurements and simulated experiments; ``sweep.sweep`` maps
 a function over a grid; :func:`compare_field` states the verdict in SI units.  The result
 objects (:class:`Comparison`, :class:`Network`, :class:`TaskSimulation`,
 :class:`SimulationResult`, :class:`SweepResult`, the noise states) show a compact table in
@@ -50,11 +50,12 @@ __all__ = [
     "default_measurement",
     # probes, comparisons, simulated experiments, model files, sweeps
     "Task", "build_probe", "compare", "Comparison", "ProbeResult", "Verdict",
-    "simulate_task", "TaskSimulation", "Model", "load_model", "sweep", "SweepResult",
+    "simulate_task", "TaskSimulation", "Model", "load_model", "SweepResult",
     # magnetometry in SI units
     "SensorArray", "FieldTask", "compare_field", "sensitivity",
-    # the probe-state library
-    "states",
+    # the probe-state library; sweeps (qsn_qutip.sweep.sweep: the package and its function
+    # share the name, so the top-level name is the package, whatever was imported first)
+    "states", "sweep",
 ]
 
 #: the module (relative to this package) that defines each public name; ``states`` is a module
@@ -77,7 +78,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     ".report": ("compare", "Comparison", "ProbeResult", "Verdict"),
     ".experiment": ("simulate_task", "TaskSimulation"),
     ".modelfile": ("Model", "load_model"),
-    ".sweep": ("sweep", "SweepResult"),
+    ".sweep": ("SweepResult",),
     ".magnetometry": ("SensorArray", "FieldTask", "compare_field", "sensitivity"),
 }
 _EXPORTS = {name: module for module, names in _SOURCES.items() for name in names}
@@ -102,7 +103,8 @@ if TYPE_CHECKING:                  # what static tools and IDEs see; nothing is 
     from .probes import Task, build_probe
     from .report import Comparison, ProbeResult, Verdict, compare
     from .sensors import Ancilla, MultiLevelAtom, OpticalMode, QubitEnsemble, Sensor
-    from .sweep import SweepResult, sweep
+    from . import sweep
+    from .sweep import SweepResult
     from .theorems import ancilla_counterpart, proposition1_gap, separable_counterpart
 
 
