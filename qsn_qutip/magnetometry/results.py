@@ -181,7 +181,8 @@ class QuantityResult:
         verdict = self.comparison.verdict
         tail.append(f"phases without noise: {verdict.best} is best"
                     + (f" ({verdict.ratio:.4g} x the variance of {verdict.best_separable})"
-                       if verdict.ratio is not None else "") + f"; why: {verdict.reason}")
+                       if verdict.ratio is not None and verdict.best != verdict.best_separable
+                       else "") + f"; why: {verdict.reason}")
         return head + rows + tail
 
 
