@@ -361,6 +361,12 @@ EIGH_ROUTINES: dict[str, Callable] = {
 }
 
 
+def at(net: Network) -> np.ndarray | None:
+    """Where the QFIM is evaluated: phi = 0 for generators that do not commute (their QFIM
+    depends on phi, which must then be given), None otherwise."""
+    return None if net.commuting else np.zeros(net.n_params)
+
+
 def mixed_network(D: int, params: int) -> tuple[Network, str]:
     """The network of a layout and a short label of it."""
     layout = TWO_SENSORS[D] if params == 2 else EIGHT_SENSORS[D]
@@ -411,7 +417,7 @@ def mixed_section(cfg: Config, res: Results) -> dict:
         for params in (2, 8):
             net, label = mixed_network(D, params)
             cases.append((params, label, net, qutip.Qobj(rho_array, dims=net.dims)))
-        subjects = {f"qfim {p}": (lambda s=state, n=net: qfim(s, n.local_generators))
+        subjects = {f"qfim {p}": (lambda s=state, n=net: qfim(s, n.local_generators, at(n)))
                     for p, _, net, state in cases}
         routines = {name: (lambda f=EIGH_ROUTINES[name], a=rho_array: f(a))
                     for name in alive}
@@ -426,7 +432,7 @@ def mixed_section(cfg: Config, res: Results) -> dict:
             t_qfim = best[f"qfim {params}"]
             err = None
             if D <= cfg.reference_max:
-                err = relative_error(qfim(state, net.local_generators),
+                err = relative_error(qfim(state, net.local_generators, at(net)),
                                      reference_qfim(rho_array, net.generators))
             r = dict(D=D, params=params, layout=label, qfim_s=t_qfim, eigh_s=best[fastest],
                      eigh=fastest, eigh_first_calls={k: first[k] for k in routines},
@@ -575,8 +581,8 @@ def peer_section(cfg: Config, res: Results) -> dict:
             np.savez(path, rho=rho_array, params=params,
                      **{f"drho{k}": -1j * (h @ rho_array - rho_array @ h)
                         for k, h in enumerate(ops)})
-            best, _ = race({"qfim": lambda: qfim(state, gens)}, cfg.repeats)
-            F = qfim(state, gens)
+            best, _ = race({"qfim": lambda: qfim(state, gens, at(net))}, cfg.repeats)
+            F = qfim(state, gens, at(net))
             peer = run_peer(path, cfg.repeats, TIME_LIMIT)
             os.unlink(path)
             agree = (relative_error(np.array(peer["F"]), F) if peer["F"] is not None else None)
@@ -870,7 +876,7 @@ def generators_section(cfg: Config, res: Results) -> dict:
             nets[kind] = net
             state = qutip.Qobj(rho_array, dims=net.dims)
             for storage, gens in cases.items():
-                subjects[(kind, storage)] = (lambda s=state, g=gens: qfim(s, g))
+                subjects[(kind, storage)] = (lambda s=state, g=gens, p=at(net): qfim(s, g, p))
         routines = {name: (lambda f=EIGH_ROUTINES[name], a=rho_array: f(a))
                     for name in EIGH_ROUTINES}
         named = {f"{k} / {st}": f for (k, st), f in subjects.items()}
@@ -884,7 +890,8 @@ def generators_section(cfg: Config, res: Results) -> dict:
             state = qutip.Qobj(rho_array, dims=net.dims)
             for storage, gens in generator_cases(kind, D)[1].items():
                 name = f"{kind} / {storage}"
-                err = None if exact is None else relative_error(qfim(state, gens), exact)
+                err = None if exact is None else relative_error(qfim(state, gens, at(net)),
+                                                                exact)
                 r = dict(D=D, kind=kind, params=net.n_params, storage=storage,
                          qfim_s=best[name], eigh_s=best[fastest], eigh=fastest,
                          ratio=best[name] / best[fastest], peak_mib=peaks[name] / MIB, err=err)

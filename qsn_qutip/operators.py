@@ -29,7 +29,8 @@ from .errors import QSNError
 from .options import tolerances
 
 __all__ = ["LocalOperator", "Generator", "LocalForm", "local_form", "check_generators",
-           "checked_forms", "commute", "effective_generators", "operator_of", "apply_generator"]
+           "checked_forms", "commute", "effective_generators", "operator_of", "apply_generator",
+           "phi_dependent"]
 
 #: an operator on a factor of at most this size (or with at least 1/8 of its entries
 #: non-zero) is applied as a dense matrix (BLAS), a larger sparse one through its non-zeros
@@ -237,26 +238,85 @@ def commute(ops: Sequence[qutip.Qobj]) -> bool:
                for a, b in itertools.combinations(ops, 2))
 
 
-def _effective(ops: Sequence[qutip.Qobj], phis: np.ndarray) -> list[qutip.Qobj]:
+def _effective(mats: Sequence[np.ndarray], phis: np.ndarray) -> list[np.ndarray]:
     r"""Exact :math:`\tilde H_k = -i(\partial_k U^\dagger)U` for :math:`U = e^{-i\sum\phi_j H_j}`."""
-    mats = [op.full() for op in ops]
     exponent = -1j * sum(phi * mat for phi, mat in zip(phis, mats))
-    dims = ops[0].dims
     out = []
     for mat in mats:
         unitary, d_unitary = scipy.linalg.expm_frechet(exponent, -1j * mat)
         eff = -1j * d_unitary.conj().T @ unitary
-        out.append(qutip.Qobj((eff + eff.conj().T) / 2, dims=dims))
+        out.append((eff + eff.conj().T) / 2)
     return out
 
 
-def effective_generators(generators: Sequence[Generator],
-                         phi: Sequence[float]) -> list[Generator]:
+def _ket_dims(gen: Generator) -> list[int]:
+    return gen.dims if isinstance(gen, LocalOperator) else list(gen.dims[0])
+
+
+def _overlapping(generators: Sequence[Generator], forms: Sequence[LocalForm] | None = None):
+    """The groups of generators whose supports overlap and that do not all commute
+    (generators on disjoint runs of dims commute, diagonal ones too), each as (indices, lo,
+    hi, their dense matrices on the run ``dims[lo:hi]``)."""
+    dims = _ket_dims(generators[0])
+    if forms is None:
+        forms = [local_form(g, dims) for g in generators]
+    order = sorted(range(len(forms)), key=lambda k: (forms[k].lo, forms[k].hi))
+    groups: list[list] = []
+    for k in order:
+        f = forms[k]
+        if groups and f.lo < groups[-1][2]:
+            groups[-1][0].append(k)
+            groups[-1][2] = max(groups[-1][2], f.hi)
+        else:
+            groups.append([[k], f.lo, f.hi])
+    out = []
+    for indices, lo, hi in groups:
+        if len(indices) < 2 or all(forms[k].diagonal is not None for k in indices):
+            continue
+        mats = []
+        for k in sorted(indices):
+            f = forms[k]
+            h = np.diag(f.diagonal) if f.diagonal is not None else f.matrix
+            h = h if isinstance(h, np.ndarray) else h.toarray()
+            mats.append(np.kron(np.kron(np.eye(math.prod(dims[lo:f.lo])), h),
+                                np.eye(math.prod(dims[f.hi:hi]))))
+        if not all(np.abs(a @ b - b @ a).max() <= tolerances.atol
+                   for a, b in itertools.combinations(mats, 2)):
+            out.append((sorted(indices), lo, hi, mats))
+    return dims, out
+
+
+def phi_dependent(generators: Sequence[Generator],
+                  forms: Sequence[LocalForm] | None = None) -> bool:
+    r"""True when the QFIM of these generators depends on :math:`\phi`.
+
+    It does exactly when some generators acting on overlapping runs of tensor factors do not
+    commute (found on those factors alone, whatever the storage, :func:`local_form`): then
+    the effective generators :math:`\tilde H_k(\phi)` of :func:`effective_generators`
+    differ from the :math:`\hat H_k`.  Generators on different factors always commute.
+    ``forms``: their :func:`local_form` on the whole space, when already found.
+
+    Examples
+    --------
+    >>> import qutip
+    >>> phi_dependent([qutip.sigmax(), qutip.sigmaz()]), phi_dependent([qutip.sigmaz()])
+    (True, False)
+    """
+    if len(generators) < 2:
+        return False
+    return bool(_overlapping(generators, forms)[1])
+
+
+def effective_generators(generators: Sequence[Generator], phi: Sequence[float],
+                         forms: Sequence[LocalForm] | None = None) -> list[Generator]:
     r"""The generators that act at :math:`\phi`: :math:`\tilde H_k = -i(\partial U^\dagger/\partial\phi_k)U`.
 
-    Generators on different factors (a :class:`LocalOperator` per sensor) commute, so the
-    derivative is taken factor by factor; a group of commuting generators is returned
-    unchanged (:math:`\tilde H_k = \hat H_k`).  Uses :func:`scipy.linalg.expm_frechet`.
+    Generators on disjoint runs of tensor factors commute, so the derivative is taken run by
+    run, on the factors each group of overlapping generators acts on (found whatever the
+    storage, :func:`local_form`; a dense 1024 x 1024 ``Qobj`` on one spin costs what the spin
+    costs); a group of commuting generators is returned unchanged
+    (:math:`\tilde H_k = \hat H_k`).  Uses :func:`scipy.linalg.expm_frechet`.  ``forms``:
+    the generators' :func:`local_form` on the whole space, when already found.
 
     Examples
     --------
@@ -266,18 +326,28 @@ def effective_generators(generators: Sequence[Generator],
     True
     """
     phis = as_real_vector(phi, "phi", length=len(generators))
-    groups: dict[object, list[int]] = {}
-    for k, gen in enumerate(generators):
-        groups.setdefault(gen.site if isinstance(gen, LocalOperator) else None, []).append(k)
+    dims, groups = _overlapping(generators, forms)
     out = list(generators)
-    for indices in groups.values():
-        ops = [operator_of(generators[k]) for k in indices]
-        if commute(ops):
-            continue
-        for k, eff in zip(indices, _effective(ops, phis[indices])):
-            gen = generators[k]
-            out[k] = dataclasses.replace(gen, op=eff) if isinstance(gen, LocalOperator) else eff
+    for indices, lo, hi, mats in groups:
+        for k, eff in zip(indices, _effective(mats, phis[indices])):
+            out[k] = _embedded(generators[k], eff, dims, lo, hi)
     return out
+
+
+def _embedded(gen: Generator, eff: np.ndarray, dims: list[int], lo: int, hi: int) -> Generator:
+    """``eff`` on the run ``dims[lo:hi]`` as a generator of the kind of ``gen``: on the
+    factor of a LocalOperator that holds the run, else a Qobj on the whole space."""
+    if isinstance(gen, LocalOperator):
+        start = sum(len(f) for f in gen.factor_dims[:gen.site])
+        stop = start + len(gen.factor_dims[gen.site])
+        if start <= lo and hi <= stop:
+            op = np.kron(np.kron(np.eye(math.prod(dims[start:lo])), eff),
+                         np.eye(math.prod(dims[hi:stop])))
+            return dataclasses.replace(gen, op=qutip.Qobj(op, dims=[dims[start:stop]] * 2))
+    op = scipy.sparse.kron(scipy.sparse.kron(scipy.sparse.identity(math.prod(dims[:lo])),
+                                             scipy.sparse.csr_matrix(eff)),
+                           scipy.sparse.identity(math.prod(dims[hi:])), format="csr")
+    return qutip.Qobj(op, dims=[dims, dims])
 
 
 def operator_of(gen: Generator) -> qutip.Qobj:

@@ -48,6 +48,12 @@ def _phi(net: Network, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).uniform(-np.pi, np.pi, net.n_params)
 
 
+def _zero(gens_or_net) -> np.ndarray:
+    """phi = 0, for the QFIM of generators that may not commute (then phi is required)."""
+    return np.zeros(gens_or_net.n_params if isinstance(gens_or_net, Network)
+                    else len(gens_or_net))
+
+
 def _close(a, b, rtol=1e-8):
     scale = max(1.0, np.abs(a).max(), np.abs(b).max())
     np.testing.assert_allclose(a, b, rtol=0, atol=rtol * scale)
@@ -61,7 +67,7 @@ def _sites(net: Network, k: int) -> list[int]:
 @properties
 @given(net=networks, seed=seeds, rank=ranks, at_phi=st.booleans())
 def test_qfim_is_real_symmetric_psd(net, seed, rank, at_phi, reference):
-    phi = _phi(net, seed) if at_phi else None
+    phi = _phi(net, seed) if at_phi else _zero(net)
     F = qfim(_state(net, seed, rank), net.local_generators, phi)
     assert F.shape == (net.n_params, net.n_params)
     reference.assert_psd(F)
@@ -71,7 +77,7 @@ def test_qfim_is_real_symmetric_psd(net, seed, rank, at_phi, reference):
 @given(networks, seeds, st.booleans())
 def test_ket_and_density_matrix_agree(net, seed, at_phi):
     psi = states.random_pure(net, seed=seed)
-    phi = _phi(net, seed) if at_phi else None
+    phi = _phi(net, seed) if at_phi else _zero(net)
     _close(qfim(psi, net.local_generators, phi), qfim(psi.proj(), net.local_generators, phi))
 
 
@@ -79,7 +85,7 @@ def test_ket_and_density_matrix_agree(net, seed, at_phi):
 @given(networks, seeds, ranks, st.booleans())
 def test_full_and_local_generators_agree(net, seed, rank, at_phi):
     state = _state(net, seed, rank)
-    phi = _phi(net, seed) if at_phi else None
+    phi = _phi(net, seed) if at_phi else _zero(net)
     _close(qfim(state, net.generators, phi), qfim(state, net.local_generators, phi))
 
 
@@ -87,7 +93,7 @@ def test_full_and_local_generators_agree(net, seed, rank, at_phi):
 @given(networks, seeds, ranks)
 def test_invariant_under_unitaries_commuting_with_the_generators(net, seed, rank):
     state = _state(net, seed, rank)
-    F = qfim(state, net.local_generators)
+    F = qfim(state, net.local_generators, _zero(net))
     # exp(-i a H) on every sensor whose generators commute: commutes with all generators
     angles = _phi(net, seed + 1)
     for s, part in zip(net.sensors, net.partition):
@@ -95,13 +101,13 @@ def test_invariant_under_unitaries_commuting_with_the_generators(net, seed, rank
             angles[part] = 0.0
     u = net.unitary(angles)
     moved = u * state if state.isket else u * state * u.dag()
-    _close(qfim(moved, net.local_generators), F)
+    _close(qfim(moved, net.local_generators, _zero(net)), F)
     # a random diagonal unitary commutes with diagonal generators
     if all(np.allclose(g.full(), np.diag(g.diag())) for g in net.generators):
         phases = np.random.default_rng(seed).uniform(0, 2 * np.pi, net.size)
         d = qutip.Qobj(np.diag(np.exp(1j * phases)), dims=net.dims)
         moved = d * state if state.isket else d * state * d.dag()
-        _close(qfim(moved, net.local_generators), F)
+        _close(qfim(moved, net.local_generators, _zero(net)), F)
 
 
 @properties
@@ -109,7 +115,7 @@ def test_invariant_under_unitaries_commuting_with_the_generators(net, seed, rank
 def test_covariant_under_a_change_of_basis(net, seed, rank, at_phi):
     # F(W rho W^dag; W H_k W^dag) = F(rho; H_k), also at phi for non-commuting generators
     state = _state(net, seed, rank)
-    phi = _phi(net, seed) if at_phi else None
+    phi = _phi(net, seed) if at_phi else _zero(net)
     w = qutip.rand_unitary(net.ket_dims, seed=seed)
     moved = w * state if state.isket else w * state * w.dag()
     gens = [w * g * w.dag() for g in net.generators]
@@ -122,8 +128,9 @@ def test_covariant_under_a_change_of_basis(net, seed, rank, at_phi):
 def test_qfim_is_convex(net, seed, p):
     rho1 = states.random_mixed(net, rank=min(2, net.size), seed=seed)
     rho2 = states.random_pure(net, seed=seed + 1).proj()
-    mix = qfim(p * rho1 + (1 - p) * rho2, net.local_generators)
-    avg = p * qfim(rho1, net.local_generators) + (1 - p) * qfim(rho2, net.local_generators)
+    mix = qfim(p * rho1 + (1 - p) * rho2, net.local_generators, _zero(net))
+    avg = (p * qfim(rho1, net.local_generators, _zero(net))
+           + (1 - p) * qfim(rho2, net.local_generators, _zero(net)))
     gap = avg - mix
     assert np.linalg.eigvalsh((gap + gap.T) / 2).min() >= -1e-8 * max(1.0, np.abs(avg).max())
 
@@ -142,12 +149,12 @@ def test_commuting_qfim_does_not_depend_on_phi(net, seed):
 @given(net=networks.filter(lambda n: len(n.sensors) >= 2), seed=seeds, rank=ranks)
 def test_diagonal_blocks_and_reduced_states(net, seed, rank):
     state = _state(net, seed, rank)
-    F = qfim(state, net.local_generators)
+    F = qfim(state, net.local_generators, _zero(net))
     for k, (sensor, part) in enumerate(zip(net.sensors, net.partition)):
         reduced = state.ptrace(_sites(net, k))
         block = F[np.ix_(part, part)]
         # monotonicity: tracing out the other sensors cannot add information
-        gap = block - qfim(reduced, sensor.generators)
+        gap = block - qfim(reduced, sensor.generators, _zero(sensor.generators))
         assert np.linalg.eigvalsh((gap + gap.T) / 2).min() >= -1e-8 * max(1.0, np.abs(block).max())
         if state.isket:
             # for a pure global state the block is 4 Cov(H_i, H_j) in the reduced state
@@ -165,10 +172,10 @@ def test_product_of_local_states_has_block_diagonal_qfim(net, seed):
     # rho = rho_1 (x) ... (x) rho_s: F is block diagonal with blocks F(rho_k)
     local = [qutip.rand_dm(s.dims, distribution="ginibre", rank=min(2, s.size), seed=seed + k)
              for k, s in enumerate(net.sensors)]
-    F = qfim(qutip.tensor(local), net.local_generators)
+    F = qfim(qutip.tensor(local), net.local_generators, _zero(net))
     expected = np.zeros_like(F)
     for rho, sensor, part in zip(local, net.sensors, net.partition):
-        expected[np.ix_(part, part)] = qfim(rho, sensor.generators)
+        expected[np.ix_(part, part)] = qfim(rho, sensor.generators, _zero(sensor.generators))
     _close(F, expected)
 
 
@@ -190,7 +197,7 @@ def test_best_separable_allocation_is_optimal(v, extra):
 def test_storage_of_the_generators_does_not_change_the_qfim(net, seed, rank, at_phi):
     # dense Qobj on the whole space (structure found in place) = LocalOperator
     state = _state(net, seed, rank)
-    phi = _phi(net, seed) if at_phi else None
+    phi = _phi(net, seed) if at_phi else _zero(net)
     _close(qfim(state, [g.to("dense") for g in net.generators], phi),
            qfim(state, net.local_generators, phi))
 
@@ -210,4 +217,4 @@ def test_many_sensor_ket_moments(levels, seed):
     g = np.stack([np.real(gen.diag()) for gen in net.generators])
     first = g @ p
     expected = 4 * ((g * p) @ g.T - np.outer(first, first))
-    _close(qfim(ket, net.local_generators), expected, rtol=1e-10)
+    _close(qfim(ket, net.local_generators, _zero(net)), expected, rtol=1e-10)

@@ -111,7 +111,7 @@ def qfim(state: qutip.Qobj, generators: Sequence[Generator],
     gens, forms = checked_forms(generators, dims)
     if phi is not None:
         forms = [form if new is old else local_form(new, dims) for form, old, new in
-                 zip(forms, gens, effective_generators(gens, phi))]
+                 zip(forms, gens, effective_generators(gens, phi, forms))]
     if state.isket:
         F, total = pure_qfim(ket_array(state), forms, dims)
         check_normalised(total, "<psi|psi>" if any(f.diagonal is None for f in forms)

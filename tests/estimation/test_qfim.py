@@ -47,9 +47,10 @@ def test_pure_state_paths_agree(make, seed, reference):
     net = make()
     psi = states.random_pure(net, seed=seed)
     expected = reference.covariance_qfim(psi, net.generators)
-    for F in (qfim(psi, net.generators), qfim(psi, net.local_generators),
-              qfim(qutip.ket2dm(psi), net.generators),
-              qfim(qutip.ket2dm(psi), net.local_generators)):
+    at = np.zeros(net.n_params)                 # phi = 0 (required when they do not commute)
+    for F in (qfim(psi, net.generators, at), qfim(psi, net.local_generators, at),
+              qfim(qutip.ket2dm(psi), net.generators, at),
+              qfim(qutip.ket2dm(psi), net.local_generators, at)):
         assert F.shape == (net.n_params, net.n_params)
         np.testing.assert_allclose(F, expected, rtol=1e-10, atol=1e-10)
 
@@ -61,8 +62,9 @@ def test_mixed_state_paths_agree(make, seed, rank, reference):
     net = make()
     rho = states.random_mixed(net, rank=rank, seed=seed)
     expected = reference.sld_qfim_all_pairs(rho, net.generators)
-    np.testing.assert_allclose(qfim(rho, net.generators), expected, rtol=1e-9, atol=1e-10)
-    np.testing.assert_allclose(qfim(rho, net.local_generators), expected, rtol=1e-9,
+    at = np.zeros(net.n_params)                 # phi = 0 (required when they do not commute)
+    np.testing.assert_allclose(qfim(rho, net.generators, at), expected, rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(qfim(rho, net.local_generators, at), expected, rtol=1e-9,
                                atol=1e-10)
     if rank is None:          # full rank: the SLDs solve a Lyapunov equation
         np.testing.assert_allclose(expected, reference.sld_qfim_lyapunov(rho, net.generators),
@@ -115,8 +117,8 @@ def test_noncommuting_generators_against_the_encoded_ket(sites, seed, reference)
     for gens in (net.local_generators, net.generators):
         F = qfim(psi, gens, phi)
         np.testing.assert_allclose(F, expected, rtol=1e-6, atol=1e-6 * np.abs(F).max())
-    # the generators act at phi: without phi the answer is a different matrix
-    assert np.abs(qfim(psi, net.local_generators) - expected).max() > 1e-2
+    # the generators act at phi: at phi = 0 the answer is a different matrix
+    assert np.abs(qfim(psi, net.local_generators, np.zeros(net.n_params)) - expected).max() > 1e-2
 
 
 def test_noncommuting_mixed_state_against_derivatives(reference):

@@ -111,8 +111,8 @@ def test_mixed_qfim_is_the_same_for_every_storage(make, rank, reference):
     if all(np.allclose(g.full(), np.diag(g.diag())) for g in net.generators):
         variants["np.diag"] = _np_diag(net.generators, net.ket_dims)
     for name, gens in variants.items():
-        np.testing.assert_allclose(qfim(rho, gens), expected, rtol=1e-9, atol=1e-10,
-                                   err_msg=name)
+        np.testing.assert_allclose(qfim(rho, gens, np.zeros(net.n_params)), expected,
+                                   rtol=1e-9, atol=1e-10, err_msg=name)
 
 
 def test_degenerate_non_diagonal_generator(reference):
@@ -126,7 +126,8 @@ def test_degenerate_non_diagonal_generator(reference):
     rho = qutip.rand_dm([2, 2, 3, 2], seed=3)
     expected = reference.sld_qfim_all_pairs(rho, [g.to_qobj() for g in gens])
     for variant in (gens, [g.to_qobj() for g in gens], [g.to_qobj().to("dense") for g in gens]):
-        np.testing.assert_allclose(qfim(rho, variant), expected, rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(qfim(rho, variant, np.zeros(3)), expected, rtol=1e-9,
+                                   atol=1e-10)
 
 
 def test_generic_dense_generators(reference):
@@ -137,10 +138,11 @@ def test_generic_dense_generators(reference):
     gens = [qutip.Qobj(m + m.conj().T, dims=[dims, dims]) for m in mats]
     gens.append(qutip.tensor(qutip.qeye(3), qutip.jmat(1.5, "x")).to("dense"))
     rho = qutip.rand_dm(dims, seed=4)
-    np.testing.assert_allclose(qfim(rho, gens), reference.sld_qfim_all_pairs(rho, gens),
+    at = np.zeros(len(gens))                    # phi = 0: they do not commute
+    np.testing.assert_allclose(qfim(rho, gens, at), reference.sld_qfim_all_pairs(rho, gens),
                                rtol=1e-9, atol=1e-10)
     psi = qutip.rand_ket(dims, seed=4)
-    np.testing.assert_allclose(qfim(psi, gens), reference.covariance_qfim(psi, gens),
+    np.testing.assert_allclose(qfim(psi, gens, at), reference.covariance_qfim(psi, gens),
                                rtol=1e-10, atol=1e-10)
 
 
@@ -167,8 +169,8 @@ def test_grouped_classes_and_layers_at_d256(kind):
     state = qutip.Qobj(rho.full(), dims=net.dims)
     expected = _all_pairs(rho.full(), [g.full() for g in net.generators])
     for gens in (net.local_generators, net.generators, _dense(net.generators)):
-        np.testing.assert_allclose(qfim(state, gens), expected, rtol=1e-10,
-                                   atol=1e-11 * np.abs(expected).max())
+        np.testing.assert_allclose(qfim(state, gens, np.zeros(net.n_params)), expected,
+                                   rtol=1e-10, atol=1e-11 * np.abs(expected).max())
 
 
 def test_low_rank_path_with_dense_generators():
@@ -180,8 +182,8 @@ def test_low_rank_path_with_dense_generators():
     state = qutip.Qobj(rho / np.trace(rho).real, dims=net.dims)
     gens = _dense(net.generators)
     with tolerances(sketch_min_size=10 ** 9):
-        reference = qfim(state, net.local_generators)
-    np.testing.assert_allclose(qfim(state, gens), reference, rtol=0,
+        reference = qfim(state, net.local_generators, np.zeros(net.n_params))
+    np.testing.assert_allclose(qfim(state, gens, np.zeros(net.n_params)), reference, rtol=0,
                                atol=1e-11 * np.abs(reference).max())
 
 
@@ -250,7 +252,8 @@ def test_many_sensor_ket_with_non_diagonal_generators(reference):
     psi = states.random_pure(net, seed=3)
     expected = reference.covariance_qfim(psi, net.generators)
     for gens in (net.local_generators, net.generators, _dense(net.generators)):
-        np.testing.assert_allclose(qfim(psi, gens), expected, rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(qfim(psi, gens, np.zeros(net.n_params)), expected,
+                                   rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("kind", ["diagonal", "xyz", "generic"])
@@ -269,5 +272,5 @@ def test_large_tiles_at_d512(kind):
     rho = qutip.rand_dm(net.size, seed=12)
     state = qutip.Qobj(rho.full(), dims=net.dims)
     expected = _all_pairs(rho.full(), [g.full() for g in gens])
-    np.testing.assert_allclose(qfim(state, gens), expected, rtol=1e-10,
+    np.testing.assert_allclose(qfim(state, gens, np.zeros(len(gens))), expected, rtol=1e-10,
                                atol=1e-11 * np.abs(expected).max())
