@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from collections.abc import Callable
 
 import numpy as np
@@ -118,6 +119,13 @@ def sensitivity(variance: float, t: float, dead_time: float = 0.0) -> float:
     """
     if variance is None:
         return None
+    for name, value, low in (("variance", variance, 0.0), ("t", t, None),
+                             ("dead_time", dead_time, 0.0)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+            raise QSNError(f"{name} must be a number, got {value!r}")
+        if (value < low) if low is not None else not (0 < value < math.inf):
+            raise QSNError(f"{name} must be {'positive and finite' if low is None else '>= 0'}"
+                           f", got {value!r}")
     return math.sqrt(variance * (t + dead_time)) if math.isfinite(variance) else math.inf
 
 
