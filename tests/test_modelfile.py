@@ -52,7 +52,12 @@ def test_every_required_model_is_bundled():
             "field_map", "vector_field", "uneven_three_sensors"} <= names
 
 
-@pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
+#: bundled models whose run takes tens of seconds (10^4 atoms per cell under noise)
+SLOW_MODELS = {"rb_gradiometer"}
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow) if p.stem in SLOW_MODELS
+                                  else p for p in BUNDLED], ids=[p.stem for p in BUNDLED])
 def test_bundled_model_runs_to_one_json_document(path):
     doc = run_json(path)
     assert set(doc) == {"model", "parameters", "task", "resources", "limit", "probes", "verdict"}
