@@ -37,7 +37,7 @@ __all__ = [
     "LocalOperator",
     # the estimation engine
     "qfim", "qfim_from_derivatives", "qcrb", "function_bound", "best_separable_allocation",
-    "separable_bound", "ghz_bound",
+    "separable_bound", "ghz_bound", "hardware_limit", "ghz_allocation",
     # the theorems' constructions
     "separable_counterpart", "ancilla_counterpart", "proposition1_gap",
     # noise
@@ -66,7 +66,8 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     ".network": ("Network",),
     ".operators": ("LocalOperator",),
     ".estimation": ("qfim", "qfim_from_derivatives", "qcrb", "function_bound",
-                    "best_separable_allocation", "separable_bound", "ghz_bound"),
+                    "best_separable_allocation", "separable_bound", "ghz_bound",
+                    "hardware_limit", "ghz_allocation"),
     ".theorems": ("separable_counterpart", "ancilla_counterpart", "proposition1_gap"),
     ".noise": ("NoiseModel", "apply_noise", "noisy_qfim", "optimal_interrogation_time",
                "local_dephasing", "collective_dephasing", "local_decay", "photon_loss",
@@ -86,8 +87,8 @@ _EXPORTS = {name: module for module, names in _SOURCES.items() for name in names
 if TYPE_CHECKING:                  # what static tools and IDEs see; nothing is imported at run time
     from . import states
     from .errors import QSNError
-    from .estimation import (best_separable_allocation, function_bound, ghz_bound, qcrb, qfim,
-                             qfim_from_derivatives)
+    from .estimation import (best_separable_allocation, function_bound, ghz_allocation,
+                             ghz_bound, hardware_limit, qcrb, qfim, qfim_from_derivatives)
     from .experiment import TaskSimulation, simulate_task
     from .magnetometry import FieldTask, SensorArray, compare_field, sensitivity
     from .measurement import (POVM, SimulationResult, beam_splitter, cfim, default_measurement,

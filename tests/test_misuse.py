@@ -282,6 +282,9 @@ ROWS = [
     ("sweep-lambda-processes", lambda: _mod("sweep").sweep(
         lambda x: {"y": x}, {"x": [1, 2]}, backend="processes", progress_bar=False),
      "function", None),
+    ("hardware-limit-spreads", lambda: qsn_qutip.hardware_limit([1, 1], [1, -1]), "spreads",
+     None),
+    ("ghz-allocation-too-few", lambda: qsn_qutip.ghz_allocation([1, 1, 1], 2), r"\bN\b", None),
     ("photon-counting-qubits", lambda: qsn_qutip.photon_counting(NET), "optical modes", None),
     # -- magnetometry ------------------------------------------------------------------------
     ("sensor-array-positions", lambda: qsn_qutip.SensorArray(NET, [[0, 0, 0]], species="87Rb F=2"),
