@@ -12,14 +12,15 @@ infinite bound).  Not part of the gallery: it draws a
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import NullFormatter
 
 from ..report import REFERENCES, Comparison
 from .style import COLOURS as ROLE_COLOURS
-from .style import new_axes, styled
+from .style import is_paper, new_axes, plain_log_ticks, styled
 
 __all__ = ["plot"]
 
@@ -33,7 +34,8 @@ LABELS = {"entangled": "sensor-entangled", "separable": "sensor-separable",
 def plot(comparison: Comparison, fig_ax: tuple[Figure, object] | None = None,
          title: str | None = None) -> tuple[Figure, object]:
     """Dot chart of the bounds in ``comparison`` (log scale); returns ``(fig, ax)``."""
-    fig, ax = new_axes(fig_ax)
+    fig, ax = new_axes(fig_ax, figsize=(5.6, 4.6))
+    paper = is_paper()
     names, bounds, colours, ranked = [], [], [], []
     not_applicable, not_estimable = [], []
     for probe in comparison.probes:
@@ -50,17 +52,18 @@ def plot(comparison: Comparison, fig_ax: tuple[Figure, object] | None = None,
                                "separable" if probe.separable else "entangled"])
     y = np.arange(len(names))
     if names:
-        ax.hlines(y, min(bounds) / 2, bounds, colors=colours, lw=2)
+        ax.hlines(y, min(bounds) / 2, bounds, colors=colours, lw=1.2 if paper else 2)
         ax.scatter(bounds, y, c=[c if r else "white" for c, r in zip(colours, ranked)],
-                   edgecolors=colours, linewidths=1.5, s=60, zorder=3)
+                   edgecolors=colours, linewidths=1.0 if paper else 1.5,
+                   s=20 if paper else 60, zorder=3)
         for yy, bound in zip(y, bounds):
-            ax.annotate(f"{bound:.4g}", (bound, yy), xytext=(6, 6),
-                        textcoords="offset points", fontsize=8)
+            ax.annotate(f"{bound:.4g}", (bound, yy), xytext=(4, 4),
+                        textcoords="offset points", fontsize=None if paper else 8)
         ax.set_xscale("log")
         floor = min(bounds + ([comparison.limit] if comparison.limit is not None
                               and np.isfinite(comparison.limit) else []))
         ax.set_xlim(floor / 2, max(bounds) * 3)
-        ax.xaxis.set_minor_formatter(NullFormatter())
+        plain_log_ticks(ax)
         ax.set_yticks(y, names)
         ax.set_ylim(len(names) - 0.5, -0.5)
     handles = [Patch(color=COLOURS[kind], label=LABELS[kind]) for kind in COLOURS
@@ -72,13 +75,14 @@ def plot(comparison: Comparison, fig_ax: tuple[Figure, object] | None = None,
     if comparison.limit is not None and np.isfinite(comparison.limit):
         handles.append(ax.axvline(comparison.limit, color="k", ls=":", lw=1,
                                   label=f"limit ({comparison.resources} resources)"))
-    ax.legend(handles=handles, loc="best")
     what = "Var(θ)" if comparison.v is not None else "Tr(W Cov)"
-    ax.set_xlabel(f"quantum Cramér-Rao bound on {what} (μ = {comparison.repeats})")
-    ax.set_title(title or comparison.task)
     footnote = [f"{label}: {', '.join(names)}" for label, names in (
-        ("n/a (does not apply, see the table's notes)", not_applicable),
-        ("not estimable (infinite bound)", not_estimable)) if names]
-    if footnote:                    # under the axis label, where the layout makes room
-        ax.set_xlabel("\n".join([ax.get_xlabel(), *footnote]))
+        ("n/a (see the table's notes)", not_applicable),
+        ("not estimable (∞)", not_estimable)) if names]
+    # the footnote under the axis label and the legend under the axes: the layout makes room
+    ax.set_xlabel("\n".join([f"QCRB on {what} (μ = {comparison.repeats})" if paper else
+                             f"quantum Cramér-Rao bound on {what} (μ = {comparison.repeats})",
+                             *(textwrap.fill(line, 48 if paper else 70) for line in footnote)]))
+    fig.legend(handles=handles, loc="outside lower center", ncols=1 if paper else 2)
+    ax.set_title(title or comparison.task)
     return fig, ax
