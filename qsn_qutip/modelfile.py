@@ -21,6 +21,7 @@ A model file describes what a lab would write on a whiteboard::
 
     [task]
     function = [-1, 1]                  # theta = v . phi (v used as given); or weights = [...]
+    # phi = [0, 0]                      # the point to evaluate at (non-commuting generators)
     resources = "total"                 # the constraint probes are ranked under: "total"
                                         # (the paper's, default) or "fixed" (the hardware's)
 
@@ -115,6 +116,9 @@ class Model:
     resources : {"total", "fixed"}
         ``[task] resources``: the constraint the probes are ranked under (the paper's N
         particles allocated freely, or the particles each sensor has).
+    phi : numpy.ndarray or None
+        ``[task] phi``: the point the QFIMs are evaluated at (it matters only for generators
+        that do not commute; None: :func:`~qsn_qutip.report.compare` uses 0 and says so).
     field : FieldSetup or None
         The ``[field]``, ``[time]`` and ``[readout]`` sections
         (:mod:`qsn_qutip.magnetometry.modelkeys`): v is then the phase-space task of the first
@@ -133,6 +137,7 @@ class Model:
     noise: NoiseModel | None = None
     resources: str = "total"
     field: FieldSetup | None = None
+    phi: np.ndarray | None = None
 
     def compare(self) -> Comparison:
         """Run :func:`~qsn_qutip.report.compare` on this model (with a ``[field]``:
@@ -140,7 +145,8 @@ class Model:
         if self.field is not None:
             return self.field.compare(self.probes, self.noise, self.repeats, self.resources)
         return compare(self.network, v=self.v, weights=self.weights, probes=self.probes,
-                       repeats=self.repeats, noise=self.noise, resources=self.resources)
+                       repeats=self.repeats, noise=self.noise, resources=self.resources,
+                       phi=self.phi)
 
     def describe(self) -> str:
         """A few lines explaining the model without computing anything."""
@@ -411,7 +417,8 @@ def _task(source: _Source, raw, network: Network, repeats: int,
     """The [task] table: function = v or weights = W (:class:`~qsn_qutip.probes.Task` checks);
     with a [field], the first quantity of ``field.estimate``."""
     raw = _expect(source, raw, dict, "task", "a [task] table", table="task")
-    _unknown_keys(source, raw, {"function", "weights", "resources"}, "task", table="task")
+    _unknown_keys(source, raw, {"function", "weights", "resources", "phi"}, "task",
+                  table="task")
     if field is not None:
         for key in ("function", "weights"):
             if key in raw:
@@ -426,6 +433,17 @@ def _task(source: _Source, raw, network: Network, repeats: int,
                     names=("task.function", "task.weights"))
     except QSNError as err:
         raise source.error("task", str(err), table="task") from None
+
+
+def _phi(source: _Source, raw: dict, network: Network,
+         field: FieldSetup | None) -> np.ndarray | None:
+    """``[task] phi``: the point to evaluate at, one number per parameter (None: absent)."""
+    if "phi" not in raw:
+        return None
+    if field is not None:
+        raise source.error("task.phi", "with a [field] section the phases are gamma t B; "
+                           "task.phi is not used", key="phi", table="task")
+    return _vector(source, raw["phi"], "phi", network.n_params)
 
 
 #: a model file larger than this is refused unread (a hand-written model is a few KiB)
@@ -500,6 +518,7 @@ def model_from_dict(raw: dict, origin: str = "<string>", text: str = "") -> Mode
         noise = dataclasses.replace(noise, time=field.timing.t)   # the phases at [time] t
     task = _task(source, raw.get("task", {}), network, repeats, field)
     resources = _resources(source, raw.get("task", {}))
+    phi = _phi(source, raw.get("task", {}), network, field)
 
     probes_raw = _expect(source, raw.get("probes", {}), dict, "probes", "a [probes] table",
                          table="probes")
@@ -524,7 +543,7 @@ def model_from_dict(raw: dict, origin: str = "<string>", text: str = "") -> Mode
         raise source.error("probes", f"probe names must be distinct, got {labels}",
                            table="probes")
     return Model(name, description, network, task.v, task.weights, repeats, probes, origin,
-                 noise, resources, field)
+                 noise, resources, field, phi)
 
 
 def load_model(path: str | Path) -> Model:

@@ -319,3 +319,16 @@ def test_a_user_state_cut_off_by_a_fock_cutoff_is_noted_in_the_comparison():
                     probes=[("coherent", qutip.tensor(qutip.coherent(41, np.sqrt(6)),
                                                       qutip.coherent(41, np.sqrt(6))))])
     assert not exact["coherent"].note or "truncated" not in exact["coherent"].note
+
+
+def test_compare_on_non_commuting_generators_says_where_it_is_evaluated():
+    from qsn_qutip.modelfile import load_model
+    model = load_model("models/vector_field.toml")
+    at_zero = model.compare()
+    assert np.array_equal(at_zero.phi, np.zeros(6))
+    assert "evaluated at phi = 0 (the generators do not commute" in str(at_zero)
+    assert at_zero.to_dict()["task"]["phi"] == [0.0] * 6
+    point = [0.4, -0.3, 0.7, 0.2, 0.5, -0.6]
+    elsewhere = compare(model.network, weights=model.weights, probes=model.probes, phi=point)
+    assert np.allclose(elsewhere.phi, point) and "evaluated at phi = [0.4" in str(elsewhere)
+    assert elsewhere["separable"].bound != pytest.approx(at_zero["separable"].bound, rel=1e-3)

@@ -116,7 +116,8 @@ def test_theorem2_counterpart_guarantees(network, seed, mixed):
         sel = doubled.sensor_selection(2 * k) + doubled.sensor_selection(2 * k + 1)
         pair_state = phi.ptrace(sel)
         assert abs((pair_state ** 2).tr() - 1) < 1e-10
-    F_in, F_out = qfim(probe, network.generators), qfim(phi, doubled.generators)
+    zero = np.zeros(network.n_params)
+    F_in, F_out = qfim(probe, network.generators, phi=zero), qfim(phi, doubled.generators, phi=zero)
     offdiag = np.ones_like(F_out, dtype=bool)
     for block in network.partition:
         offdiag[np.ix_(block, block)] = False

@@ -23,7 +23,7 @@ import scipy.sparse
 from ..errors import QSNError
 from .._checks import as_positive_int, as_real_vector, check_state
 from .._linalg import ket_array
-from ..operators import LocalOperator, check_generators, effective_generators
+from ..operators import LocalOperator, check_generators, effective_generators, phi_dependent
 from ..options import tolerances
 
 __all__ = ["holevo_bound", "HolevoProgram", "holevo_program", "holevo_value", "DEFAULT_SOLVER"]
@@ -354,7 +354,10 @@ def holevo_bound(state: qutip.Qobj, generators: Sequence, weights=None, *,
     weights : sequence of float or array, optional
         The diagonal of W, or W itself (symmetric, positive semidefinite); default the identity.
     phi : sequence of float, optional
-        Where to evaluate (default 0); matters only for non-commuting generators.
+        Where to evaluate: the derivatives are :math:`-i[\tilde H_l(\phi),\rho]` with the
+        effective generators at ``phi``.  Required when generators of one sensor do not
+        commute (the bound then depends on it; ``np.zeros(d)`` for :math:`\phi = 0`);
+        ``None`` is accepted only when it does not (commuting generators).
     repeats : int
         :math:`\mu`; the bound is :math:`C_H/\mu`.
     solver : str, optional
@@ -369,24 +372,28 @@ def holevo_bound(state: qutip.Qobj, generators: Sequence, weights=None, *,
     Raises
     ------
     QSNError
-        Bad input, cvxpy or the solver missing, or a solver status other than ``optimal``.
+        Bad input (``phi`` missing for non-commuting generators), cvxpy or the solver
+        missing, or a solver status other than ``optimal``.
 
     Examples
     --------
     >>> import qutip
     >>> up = qutip.basis(2, 0)
-    >>> round(holevo_bound(up, [qutip.sigmax() / 2, qutip.sigmay() / 2]), 6)   # QCRB: 2
+    >>> round(holevo_bound(up, [qutip.sigmax() / 2, qutip.sigmay() / 2], phi=[0, 0]), 6)   # QCRB 2
     4.0
     """
     state = check_state(state)
-    gens = [g.to_qobj() if isinstance(g, LocalOperator) else g
-            for g in check_generators(generators, state.dims[0])]
+    gens = check_generators(generators, state.dims[0])
     d = len(gens)
     w = _weight_matrix(weights, d)
     mu = as_positive_int(repeats, "repeats")
     solver = DEFAULT_SOLVER if solver is None else str(solver)
+    if phi is None and phi_dependent(gens):
+        raise QSNError("phi: generators of one sensor do not commute, so the Holevo bound "
+                       "depends on where it is evaluated: give phi (np.zeros(d) for phi = 0)")
     if phi is not None:
         gens = effective_generators(gens, as_real_vector(phi, "phi", length=d))
+    gens = [g.to_qobj() if isinstance(g, LocalOperator) else g for g in gens]
     vecs, lam = _support(state)
     program = holevo_program(vecs, lam, [g.full() for g in gens])
     if not program.estimable:

@@ -39,7 +39,8 @@ import qutip
 from .._checks import check_operator, check_state
 from .._linalg import ket_array
 from ..errors import QSNError
-from ..operators import Generator, checked_forms, effective_generators, local_form
+from ..operators import (Generator, checked_forms, effective_generators, local_form,
+                         phi_dependent)
 from .mixed import checked_density_matrix, eigen_support, mixed_qfim
 from .pure import check_normalised, pure_qfim
 
@@ -89,8 +90,9 @@ def qfim(state: qutip.Qobj, generators: Sequence[Generator],
     phi : sequence of float, optional
         Where to evaluate.  Commuting generators give a phi-independent QFIM; for
         non-commuting ones the exact effective generators at ``phi`` are used
-        (:func:`effective_generators`).  ``None`` means :math:`\phi = 0`, where they are the
-        generators themselves.
+        (:func:`effective_generators`), and the QFIM changes with ``phi``: it must then be
+        given (``np.zeros(d)`` for :math:`\phi = 0`, where they are the generators
+        themselves); ``None`` is accepted only when the answer does not depend on it.
 
     Returns
     -------
@@ -109,6 +111,9 @@ def qfim(state: qutip.Qobj, generators: Sequence[Generator],
     state = check_state(state)
     dims = [int(x) for x in state.dims[0]]
     gens, forms = checked_forms(generators, dims)
+    if phi is None and phi_dependent(gens, forms):
+        raise QSNError("phi: generators of one sensor do not commute, so the QFIM depends on "
+                       "where it is evaluated: give phi (np.zeros(d) for phi = 0)")
     if phi is not None:
         forms = [form if new is old else local_form(new, dims) for form, old, new in
                  zip(forms, gens, effective_generators(gens, phi, forms))]

@@ -22,11 +22,13 @@ import numpy as np
 import qutip
 from matplotlib.figure import Figure
 
+from ..estimation.bounds import qcrb
 from ..estimation.holevo import holevo_bound
+from ..estimation.qfim import qfim
 from ..network import Network
 from ..sensors import MultiLevelAtom
 from ..theorems import ancilla_counterpart
-from .helpers import diagonal_scatter, probe_qcrb, random_probes
+from .helpers import diagonal_scatter, random_probes
 from .output import write_csv
 from .style import is_paper, new_axes, styled
 from .network import summary
@@ -73,6 +75,11 @@ def default_network() -> Network:
     return Network([MultiLevelAtom(spin=1, axes="xyz"), MultiLevelAtom(spin=1, axes="xyz")])
 
 
+def _qcrb_at(state: qutip.Qobj, network: Network, phi: np.ndarray) -> float:
+    r"""The QCRB :math:`\mathrm{Tr}(F^{-1})` (W = 1) of ``state`` on ``network`` at ``phi``."""
+    return qcrb(qfim(state, network.local_generators, phi=phi))
+
+
 def compute(count: int = 60, seed: int = 101, network: Network | None = None,
             mixed_every: int = 3, holevo_count: int = 8) -> Theorem2Data:
     """Evaluate ``count`` seeded random probes and their Theorem-2 ancilla counterparts.
@@ -102,19 +109,20 @@ def compute(count: int = 60, seed: int = 101, network: Network | None = None,
     True
     """
     network = default_network() if network is None else network
+    zero = np.zeros(network.n_params)     # Theorem 2 at phi = 0: the generators do not commute
     rows, holevo = [], []
     sdp = _holevo_available()
     for state, mixed in random_probes(network, count, seed, mixed_every):
         counterpart, doubled = ancilla_counterpart(state, network)
         if sdp and not mixed and len(holevo) < holevo_count:
-            holevo.append((holevo_bound(state, network.generators),
-                           holevo_bound(counterpart, doubled.generators)))
+            holevo.append((holevo_bound(state, network.generators, phi=zero),
+                           holevo_bound(counterpart, doubled.generators, phi=zero)))
         resource = network.mean_resource(state)
         on_sensors = sum(qutip.expect(sensor.resource_operator,
                                       doubled.reduced_state(counterpart, k))
                          for k, sensor in enumerate(doubled.sensors)
                          if sensor.copies is None)
-        rows.append((probe_qcrb(state, network), probe_qcrb(counterpart, doubled), mixed,
+        rows.append((_qcrb_at(state, network, zero), _qcrb_at(counterpart, doubled, zero), mixed,
                      doubled.mean_resource(counterpart) / resource, on_sensors / resource))
     x, y, mixed, ratio, sensor_ratio = (np.array(col) for col in zip(*rows))
     h_probe, h_ancilla = (np.array(col) for col in zip(*holevo)) if holevo else (

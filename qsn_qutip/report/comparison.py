@@ -22,9 +22,11 @@ import numpy as np
 import qutip
 
 from ..errors import QSNError
+from .._checks import as_real_vector
 from .._io import html_table, json_ready
 from ..estimation.qfim import qfim
 from ..network import Network
+from ..operators import phi_dependent
 from ..noise import NoiseModel, apply_noise, noisy_qfim, optimal_interrogation_time
 from ..options import tolerances
 from ..probes import (BUILTIN_PROBES, DEFAULT_PROBES, PROBES, REFERENCES, SEPARABLE, Task,
@@ -157,6 +159,12 @@ class Comparison:
         where it is known (:func:`qsn_qutip.report.verdict.limit`); None otherwise.
     limit_note : str
         How the limit is set, or why none is stated.
+    phi : numpy.ndarray or None
+        The point :math:`\phi` the QFIMs are evaluated at: the one given, or zeros for
+        generators that do not commute when none is given; None when the bounds do not
+        depend on it (commuting generators, no point given).
+    phi_note : str
+        How ``phi`` was chosen (printed under the table).
     """
 
     network: Network
@@ -169,6 +177,8 @@ class Comparison:
     resources: str = "total"
     limit: float | None = None
     limit_note: str = ""
+    phi: np.ndarray | None = None
+    phi_note: str = ""
 
     def __getitem__(self, name: str) -> ProbeResult:
         for probe in self.probes:
@@ -204,7 +214,8 @@ class Comparison:
         return json_ready({
             "parameters": self.network.n_params,
             "task": {"function": self.v, "weights": self.weights, "repeats": self.repeats,
-                     "noise": noise, "description": self.task},
+                     "noise": noise, "description": self.task, "phi": self.phi,
+                     "phi_note": self.phi_note},
             "resources": {"constraint": self.resources,
                           "description": describe_resources(self.resources, self.network)},
             "limit": {"bound": self.limit, "note": self.limit_note},
@@ -264,6 +275,8 @@ class Comparison:
             lines.append(f"noise: {_describe_noise(self.noise)}; bounds for the phases "
                          f"phi = omega t at t = {self.noise.time:g}; t* = optimal interrogation "
                          f"time, Var*T = variance of the frequency function x total time at t*")
+        if self.phi_note:
+            lines.append(self.phi_note)
         lines.append(f"{'probe':<22} {'allocation':<12} {'resources':>9} {'bound':>12} "
                      f"{'/best sep.':>10} {'satisfies':<11}"
                      + (f" {'t*':>10} {'Var*T':>11}" if noisy else ""))
@@ -347,13 +360,13 @@ def _allocation(network: Network) -> list[int]:
 
 def _state_probe(name: str, network: Network, state: qutip.Qobj, task: Task,
                  noise: NoiseModel | None, separable: bool | None,
-                 given: Network) -> ProbeResult:
+                 given: Network, phi: np.ndarray | None = None) -> ProbeResult:
     """A probe state on ``network`` (the hardware ``given``, or a re-allocation of it)."""
     resources = network.mean_resource(state)
     fit = fits(given, network, state)
     met = tuple(k for k, why in fit.items() if why is None)
     if noise is None:
-        F = qfim(state, network.local_generators)
+        F = qfim(state, network.local_generators, phi=phi)
         return ProbeResult(name, _allocation(network), resources, F, task.bound(F), separable,
                            satisfies=met, fits=fit)
     F = noisy_qfim(apply_noise(state, network, noise), network)
@@ -374,7 +387,8 @@ def _not_applicable(name: str, network: Network, reason: str) -> ProbeResult:
     return ProbeResult(name, _allocation(network), None, None, None, name in SEPARABLE, reason)
 
 
-def _builtin(name: str, network: Network, task: Task, noise: NoiseModel | None) -> ProbeResult:
+def _builtin(name: str, network: Network, task: Task, noise: NoiseModel | None,
+             phi: np.ndarray | None = None) -> ProbeResult:
     """A built-in probe of the registry evaluated on the task (or why it does not apply)."""
     probe = PROBES[name]
     if probe.is_reference:
@@ -391,14 +405,26 @@ def _builtin(name: str, network: Network, task: Task, noise: NoiseModel | None) 
         state, net = build_probe(name, network, task.v, task.direction)
     except QSNError as err:
         return _not_applicable(name, network, str(err))
-    return _state_probe(name, net, state, task, noise, probe.separable, network)
+    return _state_probe(name, net, state, task, noise, probe.separable, network, phi)
+
+
+def _point(network: Network, phi) -> tuple[np.ndarray | None, str]:
+    """(phi, note) for :func:`compare`: the given point, zeros when the generators do not
+    commute and none is given (the QFIM then depends on it), None when it does not matter."""
+    if phi is not None:
+        point = as_real_vector(phi, "phi", length=network.n_params)
+        return point, f"evaluated at phi = {np.round(point, 6).tolist()}"
+    if phi_dependent(network.local_generators):
+        return np.zeros(network.n_params), ("evaluated at phi = 0 (the generators do not "
+                                            "commute; give phi to choose the point)")
+    return None, ""
 
 
 def compare(network: Network, v: Sequence[float] | None = None,
             weights: Sequence[float] | None = None,
             probes: Sequence[str | tuple[str, qutip.Qobj]] = DEFAULT_PROBES,
             repeats: int = 1, noise: NoiseModel | None = None,
-            resources: str = "total") -> Comparison:
+            resources: str = "total", phi: Sequence[float] | None = None) -> Comparison:
     r"""Evaluate probes on one task, under one resource constraint, and say which wins and why.
 
     Parameters
@@ -424,6 +450,11 @@ def compare(network: Network, v: Sequence[float] | None = None,
         sensors, one allocation for all shots), or ``"fixed"``, the hardware's (each sensor
         keeps its particles).  Every probe reports the constraints it satisfies; the others
         are listed, not ranked.
+    phi : sequence of float, optional
+        The point the QFIMs are evaluated at.  It matters only when generators of one sensor
+        do not commute (the QFIM then depends on it, Theorem 2's setting); without it such a
+        network is evaluated at :math:`\phi = 0`, and the result says so
+        (:attr:`Comparison.phi`, :attr:`Comparison.phi_note`).
 
     Returns
     -------
@@ -449,6 +480,7 @@ def compare(network: Network, v: Sequence[float] | None = None,
     resources = check_resources(resources)
     noise = None if noise is None or noise.is_trivial() else noise
     task = Task(network.n_params, v, weights, repeats)
+    point, phi_note = _point(network, phi)
     if isinstance(probes, str) or not isinstance(probes, Sequence) or not probes:
         raise QSNError("probes must be a non-empty list of probe names or (name, state) pairs")
     probes = [parse_probe(probe, network, argument=f"probes[{k}]")
@@ -456,9 +488,9 @@ def compare(network: Network, v: Sequence[float] | None = None,
     names = [probe_name(probe) for probe in probes]
     if len(set(names)) != len(names):
         raise QSNError(f"probe names must be distinct, got {names}")
-    results = [_builtin(probe, network, task, noise) if isinstance(probe, str) else
+    results = [_builtin(probe, network, task, noise, point) if isinstance(probe, str) else
                _state_probe(probe[0], network, probe[1], task, noise,
-                            _is_product(probe[1], network), network)
+                            _is_product(probe[1], network), network, point)
                for probe in probes]
     for probe, result in zip(probes, results):      # a user's state cut off by a Fock cutoff
         note = None if isinstance(probe, str) else network.truncation_note(probe[1], probe[0])
@@ -476,4 +508,4 @@ def compare(network: Network, v: Sequence[float] | None = None,
                       judge.reason(network, task, results, resources, best, best_sep, bound,
                                    unequal, noise is not None), resources, not unequal)
     return Comparison(network, task.v, task.weights, task.repeats, results, verdict, noise,
-                      resources, bound, bound_note)
+                      resources, bound, bound_note, point, phi_note)

@@ -289,7 +289,7 @@ def test_atom_levels_generator():
 
 def test_atom_product_state_of_a_spin_field_uses_the_first_axis():
     atom = MultiLevelAtom(spin=1, axes="yz")
-    F = qfim(atom.product_state(), atom.generators)
+    F = qfim(atom.product_state(), atom.generators, phi=np.zeros(len(atom.generators)))
     # the product probe of the first generator J_y: (|m_y=-1> + |m_y=+1>)/sqrt2
     assert F[0, 0] == pytest.approx(4.0, rel=1e-12)
 
