@@ -5,6 +5,7 @@ The command line runs in-process (``qsn_qutip.cli.main(argv)`` with its output c
 few runs go through the real console script (``python -m qsn_qutip``) as well."""
 
 import contextlib
+import hashlib
 import io
 import json
 import math
@@ -60,7 +61,10 @@ SLOW_MODELS = {"rb_gradiometer"}
                                   else p for p in BUNDLED], ids=[p.stem for p in BUNDLED])
 def test_bundled_model_runs_to_one_json_document(path):
     doc = run_json(path)
-    assert set(doc) == {"model", "parameters", "task", "resources", "limit", "probes", "verdict"}
+    assert set(doc) == {"model", "provenance", "parameters", "task", "resources", "limit",
+                        "probes", "verdict"}
+    assert doc["provenance"]["model_file"] == path.name
+    assert doc["provenance"]["model_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert doc["resources"]["constraint"] in ("total", "fixed")
     model = load_model(path)
     assert doc["model"] == model.name and doc["parameters"] == model.network.n_params
