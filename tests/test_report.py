@@ -332,3 +332,17 @@ def test_compare_on_non_commuting_generators_says_where_it_is_evaluated():
     elsewhere = compare(model.network, weights=model.weights, probes=model.probes, phi=point)
     assert np.allclose(elsewhere.phi, point) and "evaluated at phi = [0.4" in str(elsewhere)
     assert elsewhere["separable"].bound != pytest.approx(at_zero["separable"].bound, rel=1e-3)
+
+
+def test_noisy_qfim_of_a_dense_state_takes_the_point_where_generators_do_not_commute():
+    """No noise channel acts on spin-xyz atoms, but noisy_qfim also takes any dense state: on
+    non-commuting generators it needs phi (as qfim does) and then agrees with qfim at phi."""
+    from qsn_qutip import noisy_qfim, qfim, states
+
+    net = Network([MultiLevelAtom(spin=0.5, axes="xyz")])
+    rho = states.random_mixed(net, rank=2, seed=3)
+    with pytest.raises(QSNError, match="phi"):
+        noisy_qfim(rho, net)
+    phi = [0.3, -0.2, 0.1]
+    np.testing.assert_allclose(noisy_qfim(rho, net, phi=phi),
+                               qfim(rho, net.local_generators, phi=phi), atol=1e-12)

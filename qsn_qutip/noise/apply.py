@@ -186,7 +186,8 @@ def _dicke_blocks(state: qutip.Qobj, network: Network, rates: SensorRates,
     return dephased_blocks(source, axes, gammas, truncation, method)
 
 
-def noisy_qfim(state: NoisyState, network: NetworkLike) -> np.ndarray:
+def noisy_qfim(state: NoisyState, network: NetworkLike,
+               phi=None) -> np.ndarray:
     r"""The QFIM of a noisy state from :func:`apply_noise` for the network's generators.
 
     A density matrix goes to :func:`~qsn_qutip.qfim` (with the network's local generators), a
@@ -196,6 +197,10 @@ def noisy_qfim(state: NoisyState, network: NetworkLike) -> np.ndarray:
     ----------
     state : Qobj or DickeBlockState or NoisyProduct
     network : Network or Sensor
+    phi : sequence of float, optional
+        Where to evaluate a dense noisy state whose generators do not commute (required
+        then, as for :func:`~qsn_qutip.qfim`); Dicke-block and product states carry commuting
+        generators and need none.
 
     Returns
     -------
@@ -210,7 +215,7 @@ def noisy_qfim(state: NoisyState, network: NetworkLike) -> np.ndarray:
                            f"{network.n_params}")
         return F
     state = network.check(state)
-    return qfim(state, network.local_generators)
+    return qfim(state, network.local_generators, phi=phi)
 
 
 # ----------------------------------------------------------------------------------------

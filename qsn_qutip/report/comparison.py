@@ -369,7 +369,7 @@ def _state_probe(name: str, network: Network, state: qutip.Qobj, task: Task,
         F = qfim(state, network.local_generators, phi=phi)
         return ProbeResult(name, _allocation(network), resources, F, task.bound(F), separable,
                            satisfies=met, fits=fit)
-    F = noisy_qfim(apply_noise(state, network, noise), network)
+    F = noisy_qfim(apply_noise(state, network, noise), network, phi=phi)
     result = ProbeResult(name, _allocation(network), resources, F, task.bound(F), separable,
                          satisfies=met, fits=fit)
     v = task.v if task.v is not None else (np.ones(1) if network.n_params == 1 else None)
