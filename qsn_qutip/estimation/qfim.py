@@ -39,33 +39,13 @@ import qutip
 from .._checks import check_operator, check_state
 from .._linalg import ket_array
 from ..errors import QSNError
-from ..operators import (Generator, checked_forms, effective_generators, local_form,
-                         phi_dependent)
-from .mixed import checked_density_matrix, eigen_support, mixed_qfim
+from ..operators import Generator, checked_forms, effective_forms, phi_dependent
+from ..options import tolerances
+from .blocks import weighted_gram
+from .mixed import checked_density_matrix, mixed_qfim
 from .pure import check_normalised, pure_qfim
 
 __all__ = ["qfim", "qfim_from_derivatives"]
-
-
-def _weighted_gram(blocks: Sequence[np.ndarray], weights: np.ndarray) -> np.ndarray:
-    r""":math:`2\,\mathrm{Re}\sum_{ij} w_{ij} X_{k,ij}\overline{X_{l,ij}}` as one real product."""
-    root = np.sqrt(weights)
-    stacked = np.stack([(x * root).ravel() for x in blocks])
-    flat = stacked.view(float)
-    f = 2.0 * (flat @ flat.T)
-    return (f + f.T) / 2
-
-
-def _support_weights(lam: np.ndarray, rank: int, kernel) -> np.ndarray:
-    """Weights ``kernel(l_i, l_j)`` for all i and j in the support, doubled for i outside it.
-
-    Pairs with both indices outside the support carry zero weight; a pair with exactly one
-    index inside appears twice in the full double sum, hence the factor two.
-    """
-    support = lam[-rank:]
-    w = kernel(lam[:, None], support[None, :])
-    w[:-rank] *= 2.0
-    return w
 
 
 # ----------------------------------------------------------------------------------------
@@ -115,8 +95,7 @@ def qfim(state: qutip.Qobj, generators: Sequence[Generator],
         raise QSNError("phi: generators of one sensor do not commute, so the QFIM depends on "
                        "where it is evaluated: give phi (np.zeros(d) for phi = 0)")
     if phi is not None:
-        forms = [form if new is old else local_form(new, dims) for form, old, new in
-                 zip(forms, gens, effective_generators(gens, phi, forms))]
+        forms = effective_forms(gens, phi, forms)
     if state.isket:
         F, total = pure_qfim(ket_array(state), forms, dims)
         check_normalised(total, "<psi|psi>" if any(f.diagonal is None for f in forms)
@@ -132,6 +111,15 @@ def qfim_from_derivatives(rho: qutip.Qobj, drhos: Sequence[qutip.Qobj]) -> np.nd
         F_{kl} = 2\sum_{\lambda_i+\lambda_j>0}
         \frac{\mathrm{Re}(\langle i|\partial_k\rho|j\rangle\langle j|\partial_l\rho|i\rangle)}
         {\lambda_i+\lambda_j}
+
+    Terms are cut, not eigenvalues (``tolerances.eig_cutoff`` does not apply here): every
+    eigenvalue of :math:`\rho` enters as computed, and a pair (i, j) is left out only when
+    :math:`\lambda_i+\lambda_j` is below the resolution of the eigendecomposition
+    (:math:`16D\epsilon\lambda_{\max}`).  So :math:`\mathrm{diag}(1-p, p)` with
+    :math:`\partial_p\rho = \mathrm{diag}(-1, 1)` gives :math:`1/(p(1-p))` even for
+    :math:`p = 10^{-13}`.  The derivatives on the pairs left out must be round-off (or the error
+    of finite differences): above :math:`\sqrt{\mathrm{atol}}` times their largest entry, the
+    family changes the rank of :math:`\rho`, has no SLD there, and is refused.
 
     Parameters
     ----------
@@ -155,8 +143,18 @@ def qfim_from_derivatives(rho: qutip.Qobj, drhos: Sequence[qutip.Qobj]) -> np.nd
         raise QSNError("drhos must be a non-empty list of Hermitian Qobj")
     for k, drho in enumerate(drhos):
         check_operator(drho, f"drhos[{k}]", dims=rho.dims[0])
-    lam, vecs, rank = eigen_support(checked_density_matrix(rho.full()))
-    right = vecs[:, -rank:]
-    blocks = [vecs.conj().T @ (drho.full() @ right) for drho in drhos]
-    weights = _support_weights(lam, rank, lambda a, b: 1.0 / (a + b))
-    return _weighted_gram(blocks, weights)
+    lam, vecs = np.linalg.eigh(checked_density_matrix(rho.full()))
+    if lam[0] < -tolerances.atol:
+        raise QSNError(f"rho must be positive semidefinite: smallest eigenvalue {lam[0]:.3g}")
+    lam = np.clip(lam, 0.0, None)
+    blocks = [vecs.conj().T @ drho.full() @ vecs for drho in drhos]
+    total = lam[:, None] + lam[None, :]
+    # an eigenvalue sum below the resolution of eigh is zero; any sum above it is kept
+    keep = total > 16 * lam.size * np.finfo(float).eps * lam[-1]
+    size = max(np.abs(x).max() for x in blocks)
+    dropped = max((np.abs(x)[~keep].max(initial=0.0) for x in blocks), default=0.0)
+    if dropped > np.sqrt(tolerances.atol) * size:
+        raise QSNError("drhos: the derivative has weight where rho has none (the family "
+                       "changes the rank of rho): the SLD and the QFIM are not defined there")
+    weights = np.where(keep, 1.0 / np.where(keep, total, 1.0), 0.0)
+    return weighted_gram([x * np.sqrt(weights) for x in blocks])

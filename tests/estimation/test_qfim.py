@@ -417,3 +417,35 @@ def test_low_rank_path_still_refuses_a_state_that_is_not_positive():
     bad = rho + 0.3 * np.outer(vec, vec) - 0.3 * np.outer(np.roll(vec, 1), np.roll(vec, 1))
     with pytest.raises(QSNError, match="positive semidefinite"):
         qfim(qutip.Qobj(bad, dims=net.dims), net.local_generators)
+
+
+# ----------------------------------------------------------------------------------------
+# qfim_from_derivatives cuts terms, not eigenvalues
+# ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("p", [0.3, 1e-6, 1e-13], ids=["p0.3", "p1e-6", "p1e-13"])
+def test_a_tiny_eigenvalue_that_carries_information_is_kept(p):
+    """rho = diag(1 - p, p), d rho / dp = diag(-1, 1): the classical Fisher information of a
+    coin, 1/(p(1 - p)) -- 1e13 at p = 1e-13, where cutting eigenvalues below 1e-12 gave 1."""
+    rho = qutip.Qobj(np.diag([1 - p, p]))
+    drho = qutip.Qobj(np.diag([-1.0, 1.0]))
+    F = qfim_from_derivatives(rho, [drho])
+    assert F[0, 0] == pytest.approx(1 / (p * (1 - p)), rel=1e-9)
+
+
+def test_round_off_outside_the_support_of_a_pure_state_adds_nothing(reference):
+    """A unitarily encoded pure GHZ state: the derivative has only round-off where rho is
+    zero, and the QFIM is the covariance formula's (4 Var J_z = N^2)."""
+    net = Network([QubitEnsemble(5)])
+    psi = states.ghz_like(net, [1.0])
+    rho = psi.proj()
+    jz = net.generators[0]
+    drho = -1j * (jz * rho - rho * jz)
+    F = qfim_from_derivatives(rho, [drho])
+    assert F[0, 0] == pytest.approx(25.0, rel=1e-12)
+    np.testing.assert_allclose(F, reference.covariance_qfim(psi, [jz]), rtol=1e-12)
+
+
+def test_a_derivative_where_rho_is_exactly_zero_is_refused():
+    rho = qutip.Qobj(np.diag([1.0, 0.0]))
+    with pytest.raises(QSNError, match="rank"):
+        qfim_from_derivatives(rho, [qutip.Qobj(np.diag([-1.0, 1.0]))])
