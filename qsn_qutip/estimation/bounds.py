@@ -149,6 +149,19 @@ def allocation_variance(v: Sequence[float], numbers: Sequence[int], kappa: float
     return float(np.sum(v[nz] ** 2 / n[nz] ** 2)) / kappa ** 2 / _repeats(repeats)
 
 
+def _allocation_task(v, N) -> tuple[np.ndarray, int, np.ndarray]:
+    """(v, N, the sensors with v_k != 0), checked: N must cover each of them once."""
+    v = as_real_vector(v, "v")
+    N = as_positive_int(N, "N")
+    active = np.flatnonzero(v != 0)
+    if active.size == 0:
+        raise QSNError("v must have a non-zero entry")
+    if N < active.size:
+        raise QSNError(f"N = {N} particles cannot cover the {active.size} sensors with "
+                       f"v_k != 0 (each needs at least one)")
+    return v, N, active
+
+
 def best_separable_allocation(v: Sequence[float], N: int) -> np.ndarray:
     r"""The integer particle numbers n (summing to N) that minimise :math:`\sum_k v_k^2/n_k^2`.
 
@@ -168,14 +181,7 @@ def best_separable_allocation(v: Sequence[float], N: int) -> np.ndarray:
     >>> best_separable_allocation([1, 1, 1, 1], 8).tolist()
     [2, 2, 2, 2]
     """
-    v = as_real_vector(v, "v")
-    N = as_positive_int(N, "N")
-    active = np.flatnonzero(v != 0)
-    if active.size == 0:
-        raise QSNError("v must have a non-zero entry")
-    if N < active.size:
-        raise QSNError(f"N = {N} particles cannot cover the {active.size} sensors with "
-                       f"v_k != 0 (each needs at least one)")
+    v, N, active = _allocation_task(v, N)
     n = np.zeros(v.size, dtype=int)
     weight = np.abs(v[active]) ** (2 / 3)
     continuous = N * weight / weight.sum()
@@ -330,14 +336,7 @@ def ghz_allocation(v: Sequence[float], N: int, kappa: float | Sequence[float] = 
     >>> ghz_allocation([1, -2, 1], 21).tolist()      # 5 + 10 + 5, one particle left over
     [6, 10, 5]
     """
-    v = as_real_vector(v, "v")
-    N = as_positive_int(N, "N")
-    active = np.flatnonzero(v != 0)
-    if active.size == 0:
-        raise QSNError("v must have a non-zero entry")
-    if N < active.size:
-        raise QSNError(f"N = {N} particles cannot cover the {active.size} sensors with "
-                       f"v_k != 0 (each needs at least one)")
+    v, N, active = _allocation_task(v, N)
     if np.ndim(kappa) == 0:
         kappa = np.full(v.shape, _positive(kappa, "kappa"))
     else:

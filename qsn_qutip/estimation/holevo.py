@@ -22,9 +22,10 @@ import scipy.sparse
 
 from ..errors import QSNError
 from .._checks import as_positive_int, as_real_vector, check_state
-from .._linalg import ket_array
-from ..operators import LocalOperator, check_generators, effective_generators, phi_dependent
+from ..operators import (LocalOperator, check_generators, effective_generators,
+                         phi_dependent)
 from ..options import tolerances
+from .mixed import state_entries
 
 __all__ = ["holevo_bound", "HolevoProgram", "holevo_program", "holevo_value", "DEFAULT_SOLVER"]
 
@@ -75,23 +76,10 @@ def _support(state: qutip.Qobj) -> tuple[np.ndarray, np.ndarray]:
     ``tolerances.eig_cutoff`` times the largest.  Raises :class:`QSNError` for NaN entries, an
     unnormalised or non-Hermitian state, or a negative eigenvalue below ``-tolerances.atol``.
     """
-    if state.isket:
-        psi = np.asarray(ket_array(state), dtype=complex)
-        if not np.all(np.isfinite(psi)):
-            raise QSNError("state contains NaN or inf entries")
-        norm = np.vdot(psi, psi).real
-        if abs(norm - 1) > 100 * tolerances.atol:
-            raise QSNError(f"state must be normalised: <psi|psi> is {norm:.12g}, expected 1")
-        return psi[:, None], np.ones(1)
-    rho = state.full()
-    if not np.all(np.isfinite(rho)):
-        raise QSNError("state contains NaN or inf entries")
-    if np.abs(rho - rho.conj().T).max() > tolerances.atol:
-        raise QSNError("state (density matrix) must be Hermitian")
-    trace = np.trace(rho).real
-    if abs(trace - 1) > 100 * tolerances.atol:
-        raise QSNError(f"state must be normalised: the trace of rho is {trace:.12g}, expected 1")
-    lam, vecs = np.linalg.eigh((rho + rho.conj().T) / 2)
+    entries = state_entries(state)
+    if entries.ndim == 1:
+        return entries[:, None], np.ones(1)
+    lam, vecs = np.linalg.eigh(entries)
     if lam[0] < -tolerances.atol:
         raise QSNError(f"state (density matrix) must be positive semidefinite: smallest "
                        f"eigenvalue {lam[0]:.3g}")

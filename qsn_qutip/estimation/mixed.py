@@ -22,14 +22,15 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.linalg
 
+from .._linalg import ket_array
 from ..errors import QSNError
 from ..operators import LocalForm
 from ..options import tolerances
 from .classes import Layer, class_plan, layers_of
 from .pure import check_normalised
 
-__all__ = ["mixed_qfim", "checked_density_matrix", "eigen_support", "low_rank_support",
-           "support_qfim"]
+__all__ = ["mixed_qfim", "checked_density_matrix", "state_entries", "eigen_support",
+           "low_rank_support", "support_qfim"]
 
 #: side of the square tiles of the mixed-state passes (their data stays in cache); up to
 #: D = 512 the smaller one is faster (less waste on the diagonal outweighs smaller products)
@@ -69,6 +70,32 @@ def checked_density_matrix(rho: np.ndarray) -> np.ndarray:
     if np.iscomplexobj(rho) and not rho.imag.any():
         rho = rho.real
     return rho
+
+
+def state_entries(state) -> np.ndarray:
+    """The amplitudes (D,) of a ket or the Hermitian part (D, D) of a density matrix, checked.
+
+    Finite entries, unit norm or trace (to ``100 * tolerances.atol``), and a Hermitian density
+    matrix; positivity is left to the caller, which checks it where its eigenvalues or a
+    factorisation come anyway.  Raises :class:`~qsn_qutip.QSNError` naming ``state``.
+    """
+    if state.isket:
+        psi = np.asarray(ket_array(state), dtype=complex)
+        if not np.all(np.isfinite(psi)):
+            raise QSNError("state contains NaN or inf entries")
+        norm = np.vdot(psi, psi).real
+        if abs(norm - 1) > 100 * tolerances.atol:
+            raise QSNError(f"state must be normalised: <psi|psi> is {norm:.12g}, expected 1")
+        return psi
+    rho = state.full()
+    if not np.all(np.isfinite(rho)):
+        raise QSNError("state contains NaN or inf entries")
+    if np.abs(rho - rho.conj().T).max() > tolerances.atol:
+        raise QSNError("state (density matrix) must be Hermitian")
+    trace = np.trace(rho).real
+    if abs(trace - 1) > 100 * tolerances.atol:
+        raise QSNError(f"state must be normalised: the trace of rho is {trace:.12g}, expected 1")
+    return (rho + rho.conj().T) / 2
 
 
 def eigen_support(rho: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:

@@ -24,8 +24,9 @@ import qutip
 import scipy.linalg
 
 from ..errors import QSNError
+from ..estimation.mixed import state_entries
 from .._checks import as_real_vector, check_state
-from .._linalg import diagonal_of, ket_array
+from .._linalg import diagonal_of
 from ..operators import LocalOperator, check_generators, effective_generators
 from ..options import tolerances
 from .povm import POVM, as_povm
@@ -60,23 +61,9 @@ def state_array(state: qutip.Qobj) -> np.ndarray:
     :math:`\\rho + \\mathrm{atol}\\,1` (a third of the cost of its eigenvalues); only a
     failure computes the smallest eigenvalue for the message.
     """
-    if state.isket:
-        psi = np.asarray(ket_array(state), dtype=complex)
-        if not np.all(np.isfinite(psi)):
-            raise QSNError("state contains NaN or inf entries")
-        norm = np.vdot(psi, psi).real
-        if abs(norm - 1) > 100 * tolerances.atol:
-            raise QSNError(f"state must be normalised: <psi|psi> is {norm:.12g}, expected 1")
-        return psi
-    rho = state.full()
-    if not np.all(np.isfinite(rho)):
-        raise QSNError("state contains NaN or inf entries")
-    if np.abs(rho - rho.conj().T).max() > tolerances.atol:
-        raise QSNError("state (density matrix) must be Hermitian")
-    trace = np.trace(rho).real
-    if abs(trace - 1) > 100 * tolerances.atol:
-        raise QSNError(f"state must be normalised: the trace of rho is {trace:.12g}, expected 1")
-    rho = (rho + rho.conj().T) / 2
+    rho = state_entries(state)
+    if rho.ndim == 1:
+        return rho
     try:
         scipy.linalg.cholesky(rho + tolerances.atol * np.eye(len(rho)), lower=True,
                               check_finite=False)
