@@ -326,9 +326,13 @@ def effective_generators(generators: Sequence[Generator], phi: Sequence[float],
     True
     """
     phis = as_real_vector(phi, "phi", length=len(generators))
+    if not phis.any():                  # phi = 0: U = 1, the effective generators are the H_k
+        return list(generators)
     dims, groups = _overlapping(generators, forms)
     out = list(generators)
     for indices, lo, hi, mats in groups:
+        if not phis[indices].any():     # phi = 0 on the group: U = 1, exactly the H_k
+            continue
         for k, eff in zip(indices, _effective(mats, phis[indices])):
             out[k] = _embedded(generators[k], eff, dims, lo, hi)
     return out
@@ -350,7 +354,11 @@ def effective_forms(generators: Sequence[Generator], phi: Sequence[float],
     phis = as_real_vector(phi, "phi", length=len(generators))
     dims = _ket_dims(generators[0])
     forms = [local_form(g, dims) for g in generators] if forms is None else list(forms)
+    if not phis.any():                  # phi = 0: U = 1, the effective generators are the H_k
+        return forms
     for indices, lo, hi, mats in _overlapping(generators, forms)[1]:
+        if not phis[indices].any():     # phi = 0 on the group: U = 1, exactly the H_k
+            continue
         for k, eff in zip(indices, _effective(mats, phis[indices])):
             diagonal = np.real(np.diagonal(eff)).copy() if not np.count_nonzero(
                 eff - np.diag(np.diagonal(eff))) else None
