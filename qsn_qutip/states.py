@@ -20,7 +20,6 @@ from .errors import QSNError
 from ._checks import as_positive_int, as_real_vector
 from .network import Network, check_network
 from .options import tolerances
-from .sensors import OpticalMode
 
 __all__ = ["ghz_like", "local_ghz", "product", "spin_coherent", "noon", "generalized_noon",
            "random_pure", "random_mixed", "proportional_allocation"]
@@ -176,11 +175,11 @@ def _fock(network: Network, occupation: Sequence[int]) -> qutip.Qobj:
 def _check_modes(network: Network, photons: int, what: str) -> int:
     photons = as_positive_int(photons, "photons")
     for k, sensor in enumerate(network.sensors):
-        if not isinstance(sensor, OpticalMode):
+        if not sensor.bosonic_mode:
             raise QSNError(f"{what} needs optical modes; {network.which(k)} is {sensor!r}")
-        if sensor.cutoff < photons:
+        if sensor.size - 1 < photons:                  # a mode's Fock basis 0 .. cutoff
             raise QSNError(f"{what} with {photons} photons needs cutoff >= {photons}; "
-                           f"{network.which(k)} has cutoff {sensor.cutoff}")
+                           f"{network.which(k)} has cutoff {sensor.size - 1}")
     network.check_memory(what)
     return photons
 
