@@ -138,7 +138,7 @@ class Verdict:
 
 @dataclasses.dataclass
 class Comparison:
-    """The result of :func:`compare`: per-probe results, the limit and the verdict.
+    r"""The result of :func:`compare`: per-probe results, the limit and the verdict.
 
     Attributes
     ----------
