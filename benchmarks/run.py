@@ -86,7 +86,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import types
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -98,6 +97,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from qsn_qutip import MultiLevelAtom, Network, QubitEnsemble, qfim, states
 from qsn_qutip._io import atomic_path
+from qsn_qutip._peers import import_quanestimation
 from qsn_qutip.options import tolerances
 
 HERE = Path(__file__).resolve().parent
@@ -472,25 +472,6 @@ def mixed_section(cfg: Config, res: Results) -> dict:
 # ----------------------------------------------------------------------------------------
 # 2. the peer QuanEstimation, in a subprocess
 # ----------------------------------------------------------------------------------------
-def _juliacall_stand_in() -> types.ModuleType:
-    """A module that answers every attribute, call and index with itself: QuanEstimation
-    loads Julia at import time (``juliacall.newmodule(...).seval(...)``), which its
-    pure-Python ``QFIM`` never uses."""
-    class Absent:
-        def __getattr__(self, name):
-            return self
-
-        def __call__(self, *args, **kwargs):
-            return self
-
-        def __getitem__(self, key):
-            return self
-
-    module = types.ModuleType("juliacall")
-    module.Main = module.convert = module.newmodule = Absent()
-    return module
-
-
 def peer_worker(path: str, repeats: int) -> None:
     """Child process: time ``quanestimation.QFIM`` on the inputs in ``path``, one JSON line
     per event (ready, then one per call)."""
@@ -500,8 +481,9 @@ def peer_worker(path: str, repeats: int) -> None:
 
     with threadpool_limits(1):
         start = time.perf_counter()
-        sys.modules.setdefault("juliacall", _juliacall_stand_in())
-        import quanestimation
+        quanestimation = import_quanestimation()
+        if quanestimation is None:
+            raise ImportError("quanestimation is not importable")
         emit(ready=time.perf_counter() - start, version=_version("quanestimation"))
         with np.load(path) as data:
             rho = data["rho"]

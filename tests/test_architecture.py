@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "qsn_qutip"
 
 #: the layers of DESIGN.md, bottom first; a module may import its own layer or any below it
 LAYERS = [
-    {"errors", "options", "_checks", "_linalg", "_io"},
+    {"errors", "options", "_checks", "_linalg", "_io", "_peers"},
     {"operators"},
     {"estimation"},
     {"sensors"},

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
-import types
 
 import numpy as np
 import pytest
@@ -17,6 +16,7 @@ import qutip
 
 from qsn_qutip import QSNError, qfim
 from qsn_qutip import measurement as M
+from qsn_qutip._peers import import_quanestimation
 from qsn_qutip.operators import effective_generators
 
 
@@ -125,32 +125,9 @@ def test_holevo_options_and_errors(monkeypatch):
 
 
 def _quanestimation_hcrb():
-    """QuanEstimation's HCRB, imported with a stand-in ``juliacall`` (it loads Julia on import),
-    or None when it is not installed."""
-    class _Anything:
-        def __getattr__(self, name):
-            return self
-
-        def __call__(self, *args, **kwargs):
-            return self
-
-        def __getitem__(self, key):
-            return self
-
-    stub = types.ModuleType("juliacall")
-    stub.Main = stub.convert = stub.newmodule = _Anything()
-    saved = sys.modules.get("juliacall")
-    sys.modules["juliacall"] = stub
-    try:
-        from quanestimation import HCRB
-    except Exception:
-        return None
-    finally:
-        if saved is None:
-            sys.modules.pop("juliacall", None)
-        else:
-            sys.modules["juliacall"] = saved
-    return HCRB
+    """QuanEstimation's HCRB (imported without Julia), or None when it is not installed."""
+    module = import_quanestimation()
+    return None if module is None else module.HCRB
 
 
 @pytest.mark.parametrize("dim,params,pure", [(2, 2, False), (2, 3, False), (3, 2, False),
