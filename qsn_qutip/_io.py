@@ -29,8 +29,8 @@ import numpy as np
 
 from .errors import QSNError
 
-__all__ = ["atomic_path", "json_ready", "writable_path", "write_error", "fsync_directory",
-           "html_cell", "html_table"]
+__all__ = ["atomic_path", "json_ready", "number_text", "writable_path", "write_error",
+           "fsync_directory", "html_cell", "html_table"]
 
 #: when this process started using the package: temporaries older than this, left by a
 #: process that is gone, are stale
@@ -225,6 +225,29 @@ def json_ready(value: Any, *, finite: bool = True) -> Any:
     return value
 
 
+def number_text(value: Any, digits: int, *,
+                infinity: tuple[str, str] = ("inf", "-inf")) -> str | None:
+    """An int exactly, a float to ``digits`` significant digits (``nan`` and the two
+    ``infinity`` spellings for the others), or None when ``value`` is not a number (bools are
+    the caller's: tables and CSV files spell them differently).
+
+    Examples
+    --------
+    >>> [number_text(x, 4) for x in (2 / 3, np.int64(3), -np.inf, "a")]
+    ['0.6667', '3', '-inf', None]
+    """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return str(int(value))
+    if not isinstance(value, (float, np.floating)):
+        return None
+    value = float(value)
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return infinity[0] if value > 0 else infinity[1]
+    return f"{value:.{digits}g}"
+
+
 def html_cell(value: Any, digits: int = 6) -> str:
     """One cell of an HTML table, escaped: numbers to ``digits`` significant digits, ``∞``,
     ``–`` for ``None``, lists joined with ``+`` (an allocation).
@@ -239,15 +262,9 @@ def html_cell(value: Any, digits: int = 6) -> str:
         return "–"
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "∞" if value > 0 else "−∞"
-        return f"{value:.{digits}g}"
+    text = number_text(value, digits, infinity=("∞", "−∞"))
+    if text is not None:
+        return text
     if isinstance(value, (list, tuple)) and all(isinstance(v, (int, np.integer)) for v in value):
         return "+".join(str(int(v)) for v in value)
     return html.escape(str(value))

@@ -7,7 +7,6 @@ Every file goes to a temporary file in the target directory and is moved into pl
 from __future__ import annotations
 
 import csv
-import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..errors import QSNError
-from .._io import atomic_path
+from .._io import atomic_path, number_text
 from .style import STYLES
 
 __all__ = ["FORMATS", "CSV_DIGITS", "write_csv", "save_figure", "csv_cell"]
@@ -44,16 +43,9 @@ def csv_cell(value: Any, digits: int = CSV_DIGITS) -> str:
     """
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value)).lower()
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        text = f"{value:.{digits}g}"
-        return "0" if float(text) == 0 else text
+    text = number_text(value, digits)
+    if text is not None:
+        return "0" if text in ("-0", "0") else text
     return "" if value is None else str(value)
 
 
