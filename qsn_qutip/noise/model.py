@@ -225,8 +225,10 @@ class NoiseModel:
     transmission : float or sequence of float
         :math:`\eta` of photon loss on every optical mode (a transmission, independent of
         ``time``; 1 = no loss).  A model file's ``loss = eta`` maps here.
-    time : float
-        The interrogation time t (> 0); the phase is :math:`\phi = \omega t`.
+    time : float or None
+        The interrogation time t (> 0); the phase is :math:`\phi = \omega t`.  None leaves
+        it to be chosen: :func:`~qsn_qutip.optimal_probe` then optimises the time with the
+        probe (per unit time); everything that needs a t (:meth:`sensor_rates`) refuses.
 
     Examples
     --------
@@ -239,10 +241,11 @@ class NoiseModel:
     correlated_dephasing: float = 0.0
     decay: float | Sequence[float] = 0.0
     transmission: float | Sequence[float] = 1.0
-    time: float = 1.0
+    time: float | None = 1.0
 
     def __post_init__(self):
-        nonnegative(self.time, "time")
+        if self.time is not None:
+            nonnegative(self.time, "time")
         nonnegative(self.correlated_dephasing, "correlated_dephasing")
         for name in ("dephasing", "collective_dephasing", "decay", "transmission"):
             value = getattr(self, name)
@@ -277,6 +280,9 @@ class NoiseModel:
         """
         network = as_network(network)
         t = self.time
+        if t is None:
+            raise QSNError("noise.time is None (to be optimised): give the interrogation time "
+                           "t, or let optimal_probe choose it")
         correlated = nonnegative(self.correlated_dephasing, "correlated_dephasing") * t
         return SensorRates(
             dephasing=tuple(per_sensor(times(self.dephasing, t), "dephasing", network,

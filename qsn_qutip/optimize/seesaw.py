@@ -1,0 +1,221 @@
+r"""The see-saw descent of the bound over probe states (the engine of :func:`optimal_probe`).
+
+For one parameter, Macieszczak's see-saw (Macieszczak, arXiv:1312.1356; Demkowicz-Dobrzanski,
+Jarzyna and Kolodynski, Prog. Optics 60, 345 (2015), Sec. 6) rests on
+
+.. math::
+    F(\Lambda(\rho)) = \max_L\;2\,\mathrm{Tr}(\partial\Lambda(\rho)L) -
+    \mathrm{Tr}(\Lambda(\rho)L^2) = \max_L\,\mathrm{Tr}\big(\rho\,G(L)\big),\qquad
+    G(L) = \Lambda^\dagger\big(2i[\hat h, L] - L^2\big),
+
+the maximum at the SLD (the dual variable).  Holding L and maximising over the probe gives the
+top eigenvector of G; holding the probe gives the SLD; the QFI never decreases.  For the bound
+of a task, :math:`B = v^TF^{+}v` or :math:`\mathrm{tr}(WF^{+})`, the same operator with
+:math:`\hat h_u = \sum_pu_p\hat h_p` and :math:`u = F^{+}v` (for W: the eigenvectors of
+:math:`F^{+}WF^{+}`, weighted) is minus the gradient of B with respect to the input
+(:math:`dB = -\mathrm{tr}(d\rho\,G)`, envelope theorem), and :math:`\langle\psi|G|\psi\rangle =
+B`.  Each step takes the see-saw jump (the top eigenvector of G) when it lowers B, and
+otherwise an Armijo step along the geodesic of the gradient, so B decreases monotonically and
+the run ends at a stationary probe.  The *gap* :math:`(\lambda_{\max}(G) - \langle G\rangle)/B`
+is zero exactly at a see-saw fixed point (no probe improves the linearised bound); it is
+reported with every run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+import scipy.linalg
+import scipy.optimize
+
+from ..options import tolerances
+from ..probes import Task
+from .channel import PhaseChannel
+
+__all__ = ["Evaluation", "Objective", "Run", "descend", "SEARCH"]
+
+#: defaults of the descent: iterations in all, the relative see-saw gap that ends it, see-saw
+#: jumps before the gradient descent, the relative decrease that ends the gradient descent
+SEARCH = {"max_iter": 3000, "gap_tol": 1e-9, "jumps": 50, "stall": 1e-13}
+
+
+@dataclasses.dataclass
+class Evaluation:
+    """A probe, its QFIM and bound, and what the gradient needs (per block)."""
+
+    psi: np.ndarray
+    qfim: np.ndarray
+    bound: float
+    parts: list
+
+    @property
+    def precision(self) -> float:
+        r"""The relative precision of :attr:`bound`: :math:`8\epsilon\kappa(F)` (the bound of
+        a nearly singular QFIM moves by that much under rounding errors of F), at least 1e-12."""
+        lam = np.linalg.eigvalsh(self.qfim)
+        kept = lam[lam > tolerances.rank_rtol * max(lam[-1], 0.0)]
+        if kept.size == 0:
+            return 1.0
+        return max(1e-12, 8 * np.finfo(float).eps * kept[-1] / kept[0])
+
+
+class Objective:
+    r"""The bound of a task as a function of the real input amplitudes, and its gradient
+    operator G (module docstring)."""
+
+    def __init__(self, channel: PhaseChannel, task: Task):
+        self.channel = channel
+        self.task = Task(channel.n_params, v=task.v, weights=task.weights)
+        self.cut = tolerances.rank_rtol
+
+    def evaluate(self, psi: np.ndarray) -> Evaluation:
+        psi = np.asarray(psi, dtype=float)
+        psi = psi / np.linalg.norm(psi)
+        F = np.zeros((self.channel.n_params,) * 2)
+        parts = []
+        for block, sigma in zip(self.channel.blocks, self.channel.output(psi)):
+            if not sigma.any():
+                parts.append(None)
+                continue
+            lam, vecs = scipy.linalg.eigh(sigma, check_finite=False)
+            total = lam[:, None] + lam[None, :]
+            diff = lam[:, None] - lam[None, :]
+            ratio = np.divide(diff, total, out=np.zeros_like(total), where=total > self.cut)
+            rotated = [vecs.T @ (h[:, None] * vecs) for h in block.values]
+            weight = diff * ratio
+            for p, hp in enumerate(rotated):
+                for q in range(p, len(rotated)):
+                    F[p, q] += 2.0 * np.sum(weight * hp * rotated[q])
+            parts.append((vecs, ratio, rotated))
+        F = np.triu(F) + np.triu(F, 1).T
+        return Evaluation(psi, F, float(self.task.bound(F)), parts)
+
+    def directions(self, F: np.ndarray) -> list[tuple[float, np.ndarray]]:
+        """The weighted directions u of the gradient: :math:`F^+v`, or the eigenvectors of
+        :math:`F^+WF^+`."""
+        inverse = np.linalg.pinv(F, rcond=tolerances.rank_rtol, hermitian=True)
+        if self.task.v is not None:
+            return [(1.0, inverse @ self.task.v)]
+        lam, vecs = np.linalg.eigh(inverse @ np.diag(self.task.weights) @ inverse)
+        return [(float(x), vecs[:, i]) for i, x in enumerate(lam) if x > 0]
+
+    def gradient(self, ev: Evaluation) -> np.ndarray:
+        r""":math:`G = \sum_i c_i\Lambda^\dagger(2i[\hat h_{u_i}, L_{u_i}] - L_{u_i}^2)`, real
+        symmetric (:math:`L = iK` with K real antisymmetric for real probes)."""
+        directions = self.directions(ev.qfim)
+        pieces = []
+        for block, part in zip(self.channel.blocks, ev.parts):
+            if part is None:
+                pieces.append(None)
+                continue
+            vecs, ratio, rotated = part
+            total = np.zeros((block.index.size,) * 2)
+            for c, u in directions:
+                h_u = u @ block.values
+                K = vecs @ ((2.0 * ratio * sum(x * r for x, r in zip(u, rotated))) @ vecs.T)
+                total += c * (K @ K - 2.0 * np.subtract.outer(h_u, h_u) * K)
+            pieces.append(total)
+        G = self.channel.adjoint(pieces)
+        return (G + G.T) / 2
+
+
+@dataclasses.dataclass
+class Run:
+    """One descent: the probe reached, its bound, the history, and how it ended."""
+
+    best: Evaluation
+    history: list[float]
+    gaps: list[float]
+    status: str
+    iterations: int
+
+    @property
+    def converged(self) -> bool:
+        """True at a see-saw fixed point or a stationary point of the bound."""
+        return self.status in ("fixed point", "stationary")
+
+
+def _gap(objective: Objective, ev: Evaluation) -> tuple[float, np.ndarray, np.ndarray]:
+    r"""The relative see-saw gap, the top eigenvector of G and the residual :math:`(G -
+    \langle G\rangle)\psi` (minus half the gradient of B on the sphere)."""
+    G = objective.gradient(ev)
+    g = G @ ev.psi
+    value = float(ev.psi @ g)
+    mu, vecs = scipy.linalg.eigh(G, subset_by_index=[G.shape[0] - 1] * 2, check_finite=False)
+    top = vecs[:, -1] * (1.0 if vecs[:, -1] @ ev.psi >= 0 else -1.0)
+    return float((mu[-1] - value) / abs(value)), top, g - value * ev.psi
+
+
+def _jumps(objective: Objective, ev: Evaluation, budget: int, history: list, gaps: list,
+           callback) -> tuple[Evaluation, float]:
+    """See-saw jumps while they lower B by more than 1e-6 relative (at most ``budget``)."""
+    gap = np.inf
+    for _ in range(budget):
+        gap, top, _ = _gap(objective, ev)
+        gaps.append(gap)
+        if gap <= SEARCH["gap_tol"]:
+            break
+        trial = objective.evaluate(top)
+        if not trial.bound < ev.bound * (1 - 1e-6):
+            break
+        ev = trial
+        history.append(ev.bound)
+        if callback is not None:
+            callback(len(history) - 1, ev.bound)
+    return ev, gap
+
+
+def _polish(objective: Objective, ev: Evaluation, max_iter: int, history: list,
+            callback) -> tuple[Evaluation, bool]:
+    r"""L-BFGS on :math:`B(x/|x|)` with the exact gradient :math:`-2(G-\langle G
+angle)\hat x/|x|`."""
+    cache = {}
+    scale = ev.bound          # B / B0 is of order one: L-BFGS's ftol is then relative
+
+    def value_and_gradient(x):
+        norm = float(np.linalg.norm(x))
+        trial = objective.evaluate(x)
+        _, _, residual = _gap(objective, trial)
+        cache["last"] = trial
+        return trial.bound / scale, -2.0 * residual / (norm * scale)
+
+    def step(x):
+        last = cache.get("last")
+        history.append(last.bound if last is not None else np.nan)
+        if callback is not None:
+            callback(len(history) - 1, history[-1])
+
+    found = scipy.optimize.minimize(value_and_gradient, ev.psi, jac=True, method="L-BFGS-B",
+                                    callback=step, options={
+                                        "maxiter": max_iter, "maxcor": 100, "gtol": 1e-13,
+                                        "ftol": SEARCH["stall"]})
+    best = objective.evaluate(found.x)
+    return (best if best.bound <= ev.bound else ev), bool(found.success)
+
+
+def descend(objective: Objective, psi: np.ndarray, *, max_iter: int = SEARCH["max_iter"],
+            gap_tol: float = SEARCH["gap_tol"], callback: Callable | None = None) -> Run:
+    """Descend from ``psi``: see-saw jumps, then L-BFGS with the exact gradient, until a
+    see-saw fixed point (gap <= ``gap_tol``), a stationary point or ``max_iter``."""
+    ev = objective.evaluate(psi)
+    history, gaps = [ev.bound], []
+    status = "max_iter"
+    for _ in range(4):                      # a stationary point that is no fixed point: jump
+        if not np.isfinite(ev.bound):
+            return Run(ev, history, gaps, "not estimable", len(history) - 1)
+        ev, gap = _jumps(objective, ev, SEARCH["jumps"], history, gaps, callback)
+        if gap <= gap_tol:
+            status = "fixed point"
+            break
+        left = max_iter - (len(history) - 1)
+        if left <= 0:
+            break
+        ev, success = _polish(objective, ev, left, history, callback)
+        gap, _, _ = _gap(objective, ev)
+        gaps.append(gap)
+        status = "fixed point" if gap <= gap_tol else ("stationary" if success else "max_iter")
+        if status != "stationary":
+            break
+    return Run(ev, history, gaps, status, len(history) - 1)
