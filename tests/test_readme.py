@@ -5,6 +5,8 @@ full, LICENSE matches setup.cfg and CITATION.cff is valid YAML with the paper's 
 from __future__ import annotations
 
 import configparser
+import contextlib
+import io
 import re
 from pathlib import Path
 
@@ -34,6 +36,24 @@ def test_the_api_tour_runs():
     assert (result.verdict.best, round(result.verdict.ratio, 9)) == ("ghz", 0.5)
     assert noisy["ghz"].optimal_time == pytest.approx(0.625, rel=1e-6)
     assert namespace["F"].ravel().tolist() == pytest.approx([16, -16, -16, 16])
+
+
+def test_the_best_probe_section_runs_and_prints_what_it_shows():
+    """The optimal_probe example: every line shown under print(best) is a line it prints, and
+    the numbers of the comments and of the paragraph after it hold."""
+    block = re.search(r"### The best probe and the limit.*?```python\n(.*?)```", README,
+                      flags=re.S).group(1)
+    namespace: dict = {}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(block, "README.md (best probe)", "exec"), namespace)
+    shown = [line[2:] for line in block.splitlines() if line.startswith("# ")]
+    lines = printed.getvalue().splitlines()
+    assert len(shown) == 5 and [line for line in lines if line in shown] == shown
+    best, menu = namespace["best"], namespace["menu"]
+    assert round(menu["ghz-type"].bound, 4) == 0.1548 > round(best.separable_bound, 4) == 0.1391
+    assert (round(best.gain, 2), round(best.max_gain, 2)) == (1.14, 1.61)
+    assert best.dicke_amplitudes.shape == (5, 5) and best.converged
 
 
 def test_every_extra_is_explained():

@@ -35,7 +35,7 @@ from types import ModuleType
 
 from ..errors import QSNError
 from . import gain_map, global_functions, gradient, multiphase, network, theorem1, theorem2
-from . import dipole_map, gradient_noise, gradiometer, saturation
+from . import dipole_map, gradient_noise, gradiometer, optimal_gain, saturation
 from .output import FORMATS, save_figure
 from .style import STYLES, WIDTHS
 
@@ -50,6 +50,7 @@ FIGURES: dict[str, ModuleType] = {
     "gain-map": gain_map,
     "gradient": gradient,
     "gradient-noise": gradient_noise,
+    "optimal-gain": optimal_gain,
     "multiphase": multiphase,
     "saturation": saturation,
     "gradiometer": gradiometer,

@@ -38,6 +38,7 @@ SMALL = {
     "gradient": {"n_values": (1, 2, 4)},
     "gradient-noise": {"n": 3, "n_values": (1, 2, 4, 8, 16, 24), "fixed_gamma_t": 0.05,
                        "gamma": 0.5, "gamma_t": (0.01, 0.05, 0.3, 1.0)},
+    "optimal-gain": {"n_values": (1, 2)},
     "multiphase": {"photons": 4, "ds": (1, 2, 3, 4)},
     "saturation": {"n": 2, "repeats": (1, 10, 100), "trials": 200},
 }
