@@ -28,8 +28,9 @@ symmetric subspace only for some probes (a GHZ state stays in it, a spin-coheren
 not).  A noisy state that stays in it is measured on the network's space; one that leaves it is
 measured on the full :math:`2^n` space of its ensembles (every qubit read out along x: on these
 permutation-invariant states the same information as a collective :math:`\hat J_x`), up to
-:data:`MAX_FULL_DIMENSION`, and refused beyond.  The QCRB is always the exact one of the noisy
-state (:func:`~qsn_qutip.noise.noisy_qfim`).
+:data:`MAX_FULL_DIMENSION`, and refused beyond
+(:func:`~qsn_qutip.measurement.noisy.measured_state`).  The QCRB is always the exact one of the
+noisy state (:func:`~qsn_qutip.noise.noisy_qfim`).
 
 Estimates on the edge of the bracket.  When more than ``tolerances.edge_flag`` of the
 estimates sit on the edge of the box the estimator searches (the likelihood peaks outside it:
@@ -41,25 +42,23 @@ about the Cramér-Rao bounds: the result says so (:attr:`TaskSimulation.comparab
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import qutip
 
 from .errors import QSNError
-from ._checks import as_positive_int
+from ._checks import as_positive_int, as_real_vector
 from ._io import html_table
-from .estimation.qfim import qfim
 from .measurement import SimulationResult, parity, simulate, sld_readout
 from .measurement.cfim import OutcomeModel, classical_fisher, dense_generators
 from .measurement.estimators import check_seed, eigenvalue_spread
+from .measurement.noisy import MAX_FULL_DIMENSION, MeasuredState, measured_state
 from .measurement.povm import POVM, as_povm
 from .network import Network, check_network
-from .noise import DickeBlockState, NoiseModel, NoisyProduct, apply_noise, noisy_qfim
-from .options import check_memory, tolerances
+from .noise import NoiseModel
+from .options import tolerances
 from .probes import PARITY_PROBES, Task, build_probe, default_measurement
-from .sensors import QubitEnsemble
 
 __all__ = ["TaskSimulation", "simulate_task", "PARITY_PROBES", "TRUTH_FRACTIONS",
            "MAX_FULL_DIMENSION"]
@@ -67,10 +66,6 @@ __all__ = ["TaskSimulation", "simulate_task", "PARITY_PROBES", "TRUTH_FRACTIONS"
 #: the fractions f tried for the true coordinates :math:`\alpha_j = f\pi/\Delta_j`; the first
 #: is kept unless another gives a smaller Cramér-Rao bound
 TRUTH_FRACTIONS = (0.5, 0.0, 0.25, 0.75, 0.125, 0.375, 0.625, 0.875)
-#: a noisy state of qubit ensembles that leaves their symmetric subspace is simulated on the
-#: full space of its qubits up to this dimension (its QFIM and every likelihood evaluation
-#: grow as its square; 1024, ten qubits, takes seconds)
-MAX_FULL_DIMENSION = 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -269,90 +264,6 @@ def _probe_state(network: Network, probe, v, direction) -> tuple[str, qutip.Qobj
     return probe, state, net
 
 
-@dataclasses.dataclass(frozen=True)
-class _Measured:
-    """The state that is sampled, the network it lives on, its QFIM and how it was obtained."""
-
-    state: qutip.Qobj
-    network: Network
-    qfim: np.ndarray
-    note: str = ""
-
-
-def _symmetric_blocks(state: DickeBlockState, sensors: Sequence) -> qutip.Qobj:
-    """The blocks of total spin n/2 of every ensemble as a density matrix on the sensors'
-    own spaces (Dicke index k = n/2 - m; a sensor kept whole by its own index)."""
-    sizes = [s.size for s in sensors]
-    total = math.prod(sizes)
-    check_memory(16 * total * total, f"the noisy state as a {total} x {total} density matrix")
-    rho = np.zeros((total, total), dtype=complex)
-    for block in state.blocks:
-        if all(j is None or j == q / 2 for j, q in zip(block.j, state.qubits)):
-            flat = np.ravel_multi_index(tuple(block.index.T), sizes)
-            rho[np.ix_(flat, flat)] += block.rho
-    dims = [d for s in sensors for d in s.dims]
-    return qutip.Qobj(rho / np.trace(rho).real, dims=[dims, dims])
-
-
-def _leaked(state: DickeBlockState) -> float:
-    """The weight of Dicke blocks outside the symmetric subspace (some j below n/2)."""
-    return sum(b.weight for b in state.blocks
-               if any(j is not None and j != q / 2 for j, q in zip(b.j, state.qubits)))
-
-
-def _factor_sensors(factor, sensors: list) -> tuple[list, float]:
-    """(the sensors a noisy factor is measured on, its weight outside the symmetric
-    subspace): the full-basis ensembles when Dicke blocks leak out of it."""
-    if not isinstance(factor, DickeBlockState):
-        return sensors, 0.0
-    leaked = _leaked(factor)
-    if leaked <= tolerances.truncation:
-        return sensors, leaked
-    return [s if q is None else QubitEnsemble(q, basis="full", name=s.name)
-            for q, s in zip(factor.qubits, sensors)], leaked
-
-
-def _factor_matrix(factor, sensors: list, expanded: bool) -> qutip.Qobj:
-    """One noisy factor as a density matrix on ``sensors`` (its own or the full-basis ones)."""
-    if isinstance(factor, DickeBlockState):
-        return factor.to_full() if expanded else _symmetric_blocks(factor, sensors)
-    return factor if factor.isoper else factor.proj()
-
-
-def _measured(state: qutip.Qobj, network: Network, noise: NoiseModel | None) -> _Measured:
-    """The probe as it is measured: itself, or its noisy state after the interrogation."""
-    if noise is None:
-        return _Measured(state, network, qfim(state, network.local_generators))
-    noisy = apply_noise(state, network, noise)
-    fq = noisy_qfim(noisy, network)
-    if isinstance(noisy, qutip.Qobj):
-        return _Measured(noisy, network, fq)
-    parts = (list(zip(noisy.factors, noisy.groups)) if isinstance(noisy, NoisyProduct)
-             else [(noisy, range(len(network.sensors)))])
-    plans = [_factor_sensors(factor, [network.sensors[k] for k in group])
-             for factor, group in parts]
-    sensors = [s for group, _ in plans for s in group]
-    expanded = [any(a is not b for a, b in zip(group, (network.sensors[k] for k in members)))
-                for (group, _), (_, members) in zip(plans, parts)]
-    leaked = max(weight for _, weight in plans)
-    total = math.prod(s.size for s in sensors)
-    if any(expanded) and total > MAX_FULL_DIMENSION:
-        raise QSNError(f"with this noise the state of the qubit ensembles leaves their "
-                       f"symmetric (Dicke) subspace (weight {leaked:.2g} outside it), and a "
-                       f"readout of it is simulated on the full space of the qubits: dimension "
-                       f"{total} here, above {MAX_FULL_DIMENSION}; simulate fewer qubits (the "
-                       f"bounds, qsn run, hold at any size)")
-    mats = [_factor_matrix(factor, group, wide)
-            for (factor, _), (group, _), wide in zip(parts, plans, expanded)]
-    rho = mats[0] if len(mats) == 1 else qutip.tensor(mats)
-    if not any(expanded):
-        return _Measured(rho, network, fq)
-    return _Measured(rho, Network(sensors), fq,
-                     f"the full 2^n space of the qubit ensembles (the noise leaves their "
-                     f"symmetric subspace, weight {leaked:.2g} outside it; every qubit is read "
-                     f"out, the same information as their collective spin)")
-
-
 # ----------------------------------------------------------------------------------------
 # the readout and the true value
 # ----------------------------------------------------------------------------------------
@@ -404,10 +315,13 @@ def _scan(state: qutip.Qobj, coordinates: list, readout, points: np.ndarray,
     return _Choice(povms[i], points[i], float(crbs[i]))
 
 
-def _choose(state, coordinates, spreads, candidates, bound) -> tuple[_Choice, int]:
+def _choose(state, coordinates, spreads, candidates, bound,
+            truth: np.ndarray | None = None) -> tuple[_Choice, int]:
     """The first candidate readout that estimates the task (a finite CRB at some true value
-    of :data:`TRUTH_FRACTIONS`), with its true value and index; refused when none does."""
-    points = np.outer(TRUTH_FRACTIONS, np.pi / spreads)
+    of :data:`TRUTH_FRACTIONS`, or at ``truth`` when given), with its true value and index;
+    refused when none does."""
+    points = (np.outer(TRUTH_FRACTIONS, np.pi / spreads) if truth is None
+              else truth[None, :])
     for k, (_, readout) in enumerate(candidates):
         found = _scan(state, coordinates, readout, points, bound)
         if found is not None:
@@ -418,15 +332,19 @@ def _choose(state, coordinates, spreads, candidates, bound) -> tuple[_Choice, in
                    f"measurement (simulate_task(..., povm=...))")
 
 
-def _candidates(name: str, builtin: bool, measured: _Measured, povm, network: Network,
+def _candidates(name: str, builtin: bool, measured: MeasuredState, povm, network: Network,
                 basis: np.ndarray) -> list[tuple[str, object]]:
     """The readouts to try, in order of preference: (name, POVM or phases -> POVM)."""
     mnet, state = measured.network, measured.state
     if povm is not None:
-        if mnet is not network:
-            raise QSNError(f"povm acts on the network's space, but the noisy state is measured "
-                           f"on {measured.note.split(' (')[0]}: give no povm, or no noise")
-        povm = as_povm(povm, state.dims[0])
+        try:
+            povm = as_povm(povm, state.dims[0])
+        except QSNError as err:
+            if mnet is network:
+                raise
+            raise QSNError(f"povm must act on the space the noisy state is measured on, "
+                           f"{measured.note.split(' (')[0]} (dims {state.dims[0]}), as the "
+                           f"readouts of optimal_readout do: {err}") from None
         return [(povm.name, povm)]
     first = default_measurement(mnet, name if builtin else None)
     out = [(first.name, first)]
@@ -454,7 +372,8 @@ def _task_bound(basis: np.ndarray, v, weights, mu: int,
 def simulate_task(network: Network, probe, *, v: Sequence[float] | None = None,
                   weights: Sequence[float] | None = None, repeats: int = 1, trials: int = 200,
                   estimator: str = "mle", seed: int | None = None,
-                  povm=None, noise: NoiseModel | None = None) -> TaskSimulation:
+                  povm=None, noise: NoiseModel | None = None,
+                  phi: Sequence[float] | None = None) -> TaskSimulation:
     r"""Simulate the estimation of a task with one probe of a network and a readout that estimates it.
 
     The probe is a built-in name (``"ghz"``, ``"ghz-type"``, ``"optimal-ghz"``,
@@ -465,9 +384,10 @@ def simulate_task(network: Network, probe, *, v: Sequence[float] | None = None,
     GHZ parity (a user's two-branch state) and the local SLD readout that saturates the QCRB,
     or the one with the least Cramér-Rao bound (module docstring); the truth is
     :math:`\alpha_j = f\pi/\Delta_j` with :math:`f = 1/2` unless another fraction gives a
-    smaller bound.  When the QFIM is singular, the estimated coordinates are those of its
-    range (:class:`TaskSimulation`); a weighted task then fails (not every parameter is
-    estimable).
+    smaller bound, or the coordinates :math:`\alpha = B^T\phi` of ``phi`` when it is given
+    (the working point a readout was built for).  When the QFIM is singular, the estimated
+    coordinates are those of its range (:class:`TaskSimulation`); a weighted task then fails
+    (not every parameter is estimable).
 
     Parameters
     ----------
@@ -480,9 +400,16 @@ def simulate_task(network: Network, probe, *, v: Sequence[float] | None = None,
     repeats, trials, estimator, seed
         As for :func:`simulate`.
     povm : POVM or list of Qobj, optional
-        The measurement, on the network's space.
+        The measurement, on the space the state is measured on: the network's, or with noise
+        that leaves the ensembles' symmetric subspaces the full space of their qubits
+        (:func:`~qsn_qutip.measurement.noisy.measured_state`; the readouts of
+        :func:`~qsn_qutip.optimize.readout.optimal_readout` are built there).
     noise : NoiseModel, optional
         Decoherence during the interrogation (the ``[noise]`` of a model file).
+    phi : sequence of float, optional
+        The true phases (one per parameter of the network; default: chosen as above).  Only
+        their coordinates on the range of the QFIM are sampled (the state does not depend on
+        the others).
 
     Returns
     -------
@@ -520,7 +447,8 @@ def simulate_task(network: Network, probe, *, v: Sequence[float] | None = None,
     builtin = isinstance(probe, str)
     if povm is None:
         default_measurement(net, name if builtin else None)   # refusals before any work
-    measured = _measured(state, net, noise)
+    truth = None if phi is None else as_real_vector(phi, "phi", length=net.n_params)
+    measured = measured_state(state, net, noise)
     bound = task.bound(measured.qfim)           # inf when v is not in the range of the QFIM
     basis = _estimated_directions(measured.qfim, name, v, bound)
     gens = measured.network.generators
@@ -530,7 +458,8 @@ def simulate_task(network: Network, probe, *, v: Sequence[float] | None = None,
     spreads = np.array([eigenvalue_spread(g) for g in coordinates])
     candidates = _candidates(name, builtin, measured, povm, net, basis)
     choice, index = _choose(measured.state, coordinates, spreads, candidates,
-                            _task_bound(basis, v, weights, mu, measured.qfim))
+                            _task_bound(basis, v, weights, mu, measured.qfim),
+                            None if truth is None else basis.T @ truth)
     result = simulate(measured.state, coordinates, choice.povm, choice.truth, repeats=mu,
                       trials=trials, estimator=estimator, seed=seed)
     cov = basis @ result.covariance @ basis.T

@@ -98,6 +98,14 @@ class Tolerances:
     root_xtol, root_rtol : float
         Absolute and relative tolerances of closed-form root searches
         (:func:`scipy.optimize.brentq`, e.g. a crossover number of particles).
+    readout_ridge : float
+        Ridge (relative to the largest QFIM eigenvalue) added to a CFIM in the objective the
+        best local readout minimises (:func:`~qsn_qutip.optimize.readout.optimal_readout`):
+        keeps the bound finite and smooth where the CFIM is singular; the reported bounds are
+        exact.
+    readout_match_rtol : float
+        The QFIM of the state a readout is built on must equal the optimiser's to this
+        relative accuracy (else the noise given is not the one the probe was optimised for).
     """
 
     atol: float = 1e-10
@@ -126,6 +134,8 @@ class Tolerances:
     time_xatol: float = 1e-10
     root_xtol: float = 1e-12
     root_rtol: float = 1e-14
+    readout_ridge: float = 1e-10
+    readout_match_rtol: float = 1e-6
 
     @contextlib.contextmanager
     def __call__(self, **changes: float) -> Iterator["Tolerances"]:

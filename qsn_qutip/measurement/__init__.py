@@ -21,7 +21,10 @@ The package, by topic:
   works wherever a POVM is expected), stored densely, as basis vectors or as a product basis;
 * :mod:`.readouts` — built-ins on a :class:`~qsn_qutip.Network`: :func:`local_projective`,
   :func:`spin_readout`, :func:`local_readout`, :func:`parity`, :func:`photon_counting` (after
-  :func:`beam_splitter`), :func:`sld_readout` (Proposition 2);
+  :func:`beam_splitter`), :func:`sld_readout` (Proposition 2), :func:`joint_sld_readout` (the
+  SLD of the whole network along a direction: saturates the bound of a function);
+* :mod:`.noisy` — :func:`measured_state`: a noisy probe as it is read out (on the full
+  :math:`2^n` space of the ensembles when the noise leaves their symmetric subspace);
 * :mod:`.cfim` — :func:`outcome_probabilities` and :func:`cfim`, exact;
 * :mod:`.spectrum` — a density matrix's outcome probabilities as a short sum of frequencies
   (commuting generators), what a simulation evaluates at thousands of points;
@@ -54,12 +57,14 @@ from ..estimation.holevo import holevo_bound
 from .cfim import cfim, outcome_probabilities
 from .estimators import SimulationResult, simulate
 from .povm import POVM
-from .readouts import (beam_splitter, local_projective, local_readout, parity, photon_counting,
-                       sld_readout, spin_readout)
+from .noisy import MeasuredState, measured_state
+from .readouts import (beam_splitter, joint_sld_readout, local_projective, local_readout, parity,
+                       photon_counting, sld_readout, spin_readout)
 
 __all__ = [
     "POVM", "local_projective", "spin_readout", "local_readout", "parity", "photon_counting",
-    "beam_splitter", "sld_readout", "default_measurement",
+    "beam_splitter", "sld_readout", "joint_sld_readout", "default_measurement",
+    "MeasuredState", "measured_state",
     "outcome_probabilities", "cfim",
     "SimulationResult", "simulate",
     "holevo_bound",

@@ -7,7 +7,9 @@ r"""Built-in measurements on a :class:`~qsn_qutip.Network`: one POVM per physica
 * :func:`parity` — the two-outcome parity of a GHZ-like state (:meth:`Sensor.parity_operator`);
 * :func:`photon_counting` — optionally after a linear optical network such as
   :func:`beam_splitter`;
-* :func:`sld_readout` — the locally optimal measurement of Proposition 2.
+* :func:`sld_readout` — the locally optimal measurement of Proposition 2;
+* :func:`joint_sld_readout` — the eigenbasis of the SLD of the whole network along a direction
+  of the parameters (a joint measurement that saturates the QFI of that direction).
 
 What differs between sensor kinds (the spin, the parity, the default basis, whether a sensor is
 a bosonic mode) is asked of the sensor; adding a readout is one function here.
@@ -21,14 +23,17 @@ from collections.abc import Sequence
 import numpy as np
 import qutip
 
+from .._checks import as_real_vector
 from ..errors import QSNError
 from ..network import Network, check_network
+from ..operators import effective_generators
 from ..options import tolerances
 from ..sensors import Sensor
+from .cfim import dense_generators
 from .povm import POVM, BasisVectors, DenseEffects, ProductBasis
 
 __all__ = ["local_projective", "spin_readout", "local_readout", "parity", "photon_counting",
-           "beam_splitter", "sld_readout"]
+           "beam_splitter", "sld_readout", "joint_sld_readout", "sld_eigenbasis"]
 
 
 def _unitary_columns(basis, sensor: Sensor, name: str) -> np.ndarray:
@@ -317,8 +322,36 @@ def beam_splitter(network: Network, modes: tuple[int, int] = (0, 1), *,
     return exponent.expm()
 
 
-def _local_sld_basis(rho: np.ndarray, h: np.ndarray) -> np.ndarray:
-    r"""The eigenbasis of the SLD of :math:`\rho` for :math:`\partial\rho = -i[h,\rho]`."""
+def sld_eigenbasis(rho: np.ndarray, h: np.ndarray) -> np.ndarray:
+    r"""The eigenbasis (columns) of the SLD of :math:`\rho` for :math:`\partial\rho = -i[\hat h,\rho]`.
+
+    With :math:`\rho = \sum_i\lambda_i|i\rangle\langle i|`,
+
+    .. math::
+        \hat L = \sum_{\lambda_i+\lambda_j>0}\frac{2\langle i|\partial\rho|j\rangle}
+        {\lambda_i+\lambda_j}|i\rangle\langle j|,\qquad
+        \partial\rho = \tfrac12(\hat L\rho + \rho\hat L),
+
+    pairs with :math:`\lambda_i+\lambda_j` below ``tolerances.eig_cutoff`` times the largest
+    eigenvalue left out.  Measuring this basis gives the QFI of the one-parameter family
+    :math:`e^{-is\hat h}\rho\,e^{is\hat h}` at s = 0 (Braunstein and Caves).
+
+    Parameters
+    ----------
+    rho : numpy.ndarray
+        A density matrix (D, D).
+    h : numpy.ndarray
+        The generator (D, D), Hermitian.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> plus = np.full((2, 2), 0.5)
+    >>> basis = sld_eigenbasis(plus, np.diag([0.5, -0.5]))
+    >>> np.round(np.abs(basis) ** 2, 12)                 # the y basis: (|0> -+ i|1>)/sqrt2
+    array([[0.5, 0.5],
+           [0.5, 0.5]])
+    """
     lam, vecs = np.linalg.eigh((rho + rho.conj().T) / 2)
     drho = vecs.conj().T @ (-1j * (h @ rho - rho @ h)) @ vecs
     total = lam[:, None] + lam[None, :]
@@ -369,5 +402,71 @@ def sld_readout(network: Network, state: qutip.Qobj, phi: Sequence[float]) -> PO
             raise QSNError(f"sld_readout needs one parameter per sensor; {network.which(k)} "
                            f"({sensor!r}) carries {sensor.n_params}")
         rho = network.reduced_state(encoded, k).full()
-        bases.append(_local_sld_basis(rho, sensor.generators[0].full()))
+        bases.append(sld_eigenbasis(rho, sensor.generators[0].full()))
     return local_projective(network, bases, name="local SLD readout")
+
+
+def joint_sld_readout(network: Network, state: qutip.Qobj, phi: Sequence[float],
+                      direction: Sequence[float] | None = None) -> POVM:
+    r"""The whole network measured in the eigenbasis of the SLD of the encoded state along ``direction``.
+
+    With :math:`\rho_\phi` the encoded state and :math:`\hat L_k` its SLDs,
+    :math:`\partial_k\rho_\phi = \frac12(\hat L_k\rho_\phi+\rho_\phi\hat L_k)`, the SLD along
+    u is :math:`\hat L_u = \sum_ku_k\hat L_k`, the SLD of
+    :math:`\partial_u\rho_\phi = -i[\sum_ku_k\hat H'_k, \rho_\phi]` (:func:`sld_eigenbasis`;
+    :math:`\hat H'_k = U_\phi\tilde H_kU_\phi^\dagger` with the effective generators, the
+    generators themselves when they commute).  Its eigenprojectors
+    :math:`\hat\Pi_x` (:math:`\hat L_u = \sum_xl_x\hat\Pi_x`) have the CFIM C with
+
+    .. math::
+        (Cu)_k = \sum_x l_x\,\partial_kp_x = \mathrm{Tr}(\partial_k\rho_\phi\hat L_u)
+        = (F^Qu)_k,\qquad u^TCu = \sum_xl_x^2p_x = u^TF^Qu,
+
+    so for :math:`u = F_Q^{+}v` (v in the range of :math:`F_Q`): :math:`Cu = v` and
+    :math:`v^TC^{+}v = u^TCu = v^TF_Q^{+}v` — it saturates the bound of the function
+    :math:`\theta = v^T\phi` at :math:`\phi` (for one parameter, the QFI: Braunstein and
+    Caves), for pure and mixed states.  A joint measurement of all sensors, optimal at
+    :math:`\phi` itself; dense (:math:`D\times D`): meant for spaces up to a few thousand.
+
+    Parameters
+    ----------
+    network : Network
+    state : Qobj
+        Ket or density matrix on the network (before the encoding).
+    phi : sequence of float
+        The working point.
+    direction : sequence of float, optional
+        u, one entry per parameter (required with more than one parameter).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from qsn_qutip import Network, QubitEnsemble, qfim, states
+    >>> from qsn_qutip.measurement import cfim
+    >>> net = Network([QubitEnsemble(2), QubitEnsemble(1)])
+    >>> psi = states.product(net)
+    >>> povm = joint_sld_readout(net, psi, [0.1, 0.2], direction=[1.0, 1.0])
+    >>> C = cfim(psi, net.generators, povm, [0.1, 0.2])
+    >>> v = qfim(psi, net.generators) @ [1.0, 1.0]           # C u = v = F u
+    >>> bool(np.allclose(C @ [1.0, 1.0], v))
+    True
+    """
+    network = check_network(network)
+    state = network.check(state)
+    d = network.n_params
+    if direction is None:
+        if d != 1:
+            raise QSNError(f"direction must be given (one entry per parameter, {d}) for a "
+                           f"network of several parameters")
+        direction = [1.0]
+    u = as_real_vector(direction, "direction", length=d)
+    if not np.any(u):
+        raise QSNError("direction must have a non-zero entry")
+    phi = as_real_vector(phi, "phi", length=d)
+    unitary = network.unitary(phi).full()
+    encoded = network.encode(state, phi).full()
+    rho = np.outer(encoded[:, 0], encoded[:, 0].conj()) if encoded.shape[1] == 1 else encoded
+    gens = effective_generators(dense_generators(network.generators, network.ket_dims), phi)
+    h = sum(x * (unitary @ g.full() @ unitary.conj().T) for x, g in zip(u, gens) if x)
+    vectors = sld_eigenbasis(rho, h)
+    return POVM.from_storage(network.ket_dims, BasisVectors(vectors), None, "SLD readout")
