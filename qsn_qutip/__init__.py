@@ -50,7 +50,7 @@ __all__ = [
     "default_measurement",
     # probes, comparisons, simulated experiments, model files, sweeps
     "Task", "build_probe", "compare", "Comparison", "ProbeResult", "Verdict",
-    "simulate_task", "TaskSimulation", "Model", "load_model", "SweepResult",
+    "optimal_probe", "OptimalProbe", "simulate_task", "TaskSimulation", "Model", "load_model", "SweepResult",
     # magnetometry in SI units
     "SensorArray", "FieldTask", "compare_field", "sensitivity",
     # the probe-state library; sweeps (qsn_qutip.sweep.sweep: the package and its function
@@ -76,6 +76,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
                      "SimulationResult", "local_projective", "spin_readout", "photon_counting",
                      "beam_splitter", "sld_readout", "default_measurement"),
     ".probes": ("Task", "build_probe"),
+    ".optimize": ("optimal_probe", "OptimalProbe"),
     ".report": ("compare", "Comparison", "ProbeResult", "Verdict"),
     ".experiment": ("simulate_task", "TaskSimulation"),
     ".modelfile": ("Model", "load_model"),

@@ -20,6 +20,7 @@ import math
 import os
 import re
 import secrets
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -50,6 +51,13 @@ def write_error(path: str | os.PathLike, err: OSError, doing: str = "cannot writ
     if err.errno in (errno.ENOSPC, errno.EDQUOT):
         reason += " (the disk is full)" if err.errno == errno.ENOSPC else " (over the quota)"
     return QSNError(f"{doing} {path}: {reason}")
+
+
+def package_version() -> str:
+    """The version of the loaded qsn_qutip (read where it is defined, without importing the
+    package's front door from below it)."""
+    package = sys.modules.get(__name__.split(".")[0])
+    return str(getattr(package, "__version__", "unknown"))
 
 
 def writable_path(path: str | os.PathLike, what: str = "output", *,

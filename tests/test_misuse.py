@@ -259,6 +259,18 @@ ROWS = [
     ("build-probe-list", lambda: qsn_qutip.build_probe("ghz", SENSORS, v=np.ones(2)),
      "network", None),
     ("compare-list", lambda: qsn_qutip.compare(SENSORS, v=[1, 1]), "network", None),
+    ("optimal_probe-list", lambda: qsn_qutip.optimal_probe(SENSORS, v=[1, 1]), "network", None),
+    ("optimal_probe-v-length", lambda: qsn_qutip.optimal_probe(NET, v=[1]), r"\bv\b", None),
+    ("optimal_probe-resources", lambda: qsn_qutip.optimal_probe(NET, v=[1, 1], resources="all"),
+     "resources", None),
+    ("optimal_probe-seed", lambda: qsn_qutip.optimal_probe(NET, v=[1, 1], seed=-1), "seed",
+     None),
+    ("optimal_probe-restarts", lambda: qsn_qutip.optimal_probe(NET, v=[1, 1], restarts=-1),
+     "restarts", None),
+    ("optimal_probe-noise-type", lambda: qsn_qutip.optimal_probe(NET, v=[1, 1], noise=0.1),
+     "noise", None),
+    ("optimal_probe-decay", lambda: qsn_qutip.optimal_probe(
+        NET, v=[1, 1], noise=qsn_qutip.NoiseModel(decay=0.1)), "decay", None),
     ("compare-v-length", lambda: qsn_qutip.compare(NET, v=[1]), r"\bv\b", None),
     ("compare-probe-unknown", lambda: qsn_qutip.compare(NET, v=[1, 1], probes=["nope"]),
      "probe", None),
@@ -323,7 +335,8 @@ def test_the_table_covers_the_public_api():
     # result objects a user reads but does not build (and the base classes)
     skip = {"QSNError", "Tolerances", "Sensor", "Comparison", "Model", "LocalOperator",
             "states", "DickeBlockState", "NoisyProduct", "InterrogationResult",
-            "SimulationResult", "ProbeResult", "Verdict", "TaskSimulation", "SweepResult"}
+            "SimulationResult", "ProbeResult", "Verdict", "TaskSimulation", "SweepResult",
+            "OptimalProbe"}
     missing = [n for n in wanted if n not in skip and not re.search(
         rf"\b{re.escape(n.split('.')[-1])}\(", source)]
     assert not missing, f"no misuse row calls {missing}"

@@ -3,11 +3,13 @@ r""":func:`optimal_probe`: the best probe found for a task, next to the limit no
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from .._checks import as_positive_int
+from .._io import package_version
 from ..errors import QSNError
 from ..estimation.bounds import best_separable_allocation
 from ..network import Network, check_network
@@ -17,7 +19,9 @@ from ..probes.resources import check_resources
 from .channel import PhaseChannel, generator_values
 from .limits import Dephased, LimitModel, task_limit, time_limit, total_limit
 from .result import OptimalProbe
-from .search import Search, allocations, best_state, neighbours, separable_optimum
+from .checkpoint import Checkpoint, search_rng
+from .search import (Search, allocations, best_state, neighbours, resume,
+                     separable_optimum)
 from .seesaw import Objective
 from .timing import best_time, time_range
 
@@ -53,28 +57,35 @@ def _limit_model(network: Network, noise: NoiseModel | None) -> LimitModel:
 
 
 class _Solver:
-    """The searches of one call, cached by (time, allocation)."""
+    """The searches of one call, by (time, allocation), kept in the checkpoint."""
 
-    def __init__(self, network, task, noise, resources, rng, restarts, max_allocations,
-                 max_iter, progress):
+    def __init__(self, network, task, noise, resources, entropy, restarts, max_allocations,
+                 max_iter, progress, store: Checkpoint):
         self.network, self.task, self.noise = network, task, noise
-        self.resources, self.rng, self.restarts = resources, rng, restarts
+        self.resources, self.entropy, self.restarts = resources, entropy, restarts
         self.max_allocations, self.max_iter, self.progress = max_allocations, max_iter, progress
+        self.store = store
         self.cache: dict = {}
-        self.searched_allocations: set = set()
         self.times: list[float] = []
 
     def one(self, numbers: Sequence[int], t: float | None) -> Search:
-        key = (t, tuple(numbers))
-        if key not in self.cache:
-            net = self.network.with_particles(list(numbers))
-            self.searched_allocations.add(tuple(numbers))
-            if self.progress is not None:
-                self.progress(f"allocation {'+'.join(map(str, numbers))}"
-                              + ("" if t is None else f", t = {t:.4g}"))
-            self.cache[key] = best_state(net, self.task, self.noise, t, restarts=self.restarts,
-                                         rng=self.rng, max_iter=self.max_iter)
-        return self.cache[key]
+        key = f"{t!r}|{'+'.join(map(str, numbers))}"
+        if key in self.cache:
+            return self.cache[key]
+        net = self.network.with_particles(list(numbers))
+        stored = self.store.get(key)
+        if stored is not None:
+            self.cache[key] = resume(net, self.task, self.noise, t, stored)
+            return self.cache[key]
+        if self.progress is not None:
+            self.progress(f"allocation {'+'.join(map(str, numbers))}"
+                          + ("" if t is None else f", t = {t:.4g}"))
+        found = best_state(net, self.task, self.noise, t, restarts=self.restarts,
+                           rng=search_rng(self.entropy, key), max_iter=self.max_iter)
+        self.store.put(key, {"psi": found.best.psi, "history": found.history,
+                             "runs": [dataclasses.asdict(r) for r in found.runs]})
+        self.cache[key] = found
+        return found
 
     def solve(self, t: float | None, separable_numbers: Sequence[int]) -> Search:
         if t is not None:
@@ -101,7 +112,8 @@ def optimal_probe(network: Network, v: Sequence[float] | None = None,
                   weights: Sequence[float] | None = None, noise: NoiseModel | None = None,
                   resources: str = "total", seed: int | None = None, *, restarts: int = 2,
                   repeats: int = 1, max_allocations: int = 8, max_iter: int | None = None,
-                  progress: Callable[[str], None] | None = None) -> OptimalProbe:
+                  progress: Callable[[str], None] | None = None,
+                  checkpoint: str | os.PathLike | None = None) -> OptimalProbe:
     r"""The best probe found for a task on a network, and the limit no probe can beat.
 
     Searches the pure probe states of the network for the smallest bound
@@ -144,6 +156,9 @@ def optimal_probe(network: Network, v: Sequence[float] | None = None,
         Iterations per descent (default :data:`~qsn_qutip.optimize.seesaw.SEARCH`).
     progress : callable, optional
         Called with a line of text as each search starts (for progress bars).
+    checkpoint : path-like, optional
+        A JSON file of the finished searches (:mod:`~qsn_qutip.optimize.checkpoint`): an
+        interrupted call resumes from it and returns what an uninterrupted one would.
 
     Returns
     -------
@@ -168,7 +183,7 @@ def optimal_probe(network: Network, v: Sequence[float] | None = None,
     task = Task(network.n_params, v=v, weights=weights, repeats=repeats)
     noise = _check_noise(noise)
     resources = check_resources(resources)
-    rng = _seed(seed)
+    _seed(seed)
     restarts = as_positive_int(restarts, "restarts", minimum=0)
     max_allocations = as_positive_int(max_allocations, "max_allocations")
     if max_iter is not None:
@@ -180,8 +195,16 @@ def optimal_probe(network: Network, v: Sequence[float] | None = None,
     per_time = noise is not None and noise.time is None
     PhaseChannel(network, None if noise is None else dataclasses.replace(
         noise, time=1.0).sensor_rates(network))               # what is covered, before work
-    solver = _Solver(network, task, noise, resources, rng, restarts, max_allocations, max_iter,
-                     progress)
+    entropy = seed if seed is not None else int(np.random.SeedSequence().entropy)
+    store = Checkpoint(checkpoint, {
+        "network": repr(network), "particles": network.particles, "dims": network.dims,
+        "v": task.v, "weights": task.weights, "repeats": task.repeats,
+        "noise": None if noise is None else dataclasses.asdict(noise),
+        "resources": resources, "seed": seed, "restarts": restarts,
+        "max_allocations": max_allocations, "max_iter": max_iter, "version": package_version()})
+    solver = _Solver(network, task, noise, resources, entropy, restarts, max_allocations,
+                     max_iter, progress, store)
+    rng = search_rng(entropy, "separable")
     plain = Task(network.n_params, v=task.v, weights=task.weights)
     limits = _limit_model(network, noise)
     if per_time:
@@ -218,7 +241,8 @@ def optimal_probe(network: Network, v: Sequence[float] | None = None,
         per="time" if per_time else "shot", resources=resources,
         allocation=list(search.network.particles), runs=search.runs, history=search.history,
         converged=search.converged, notes=notes,
-        searched={"allocations": len(solver.searched_allocations),
+        noise=noise,
+        searched={"allocations": len({k.split("|")[1] for k in solver.cache}),
                   "times": len(set(solver.times))},
         task={"v": None if task.v is None else task.v.tolist(),
               "weights": None if task.weights is None else task.weights.tolist(),

@@ -70,6 +70,10 @@ class OptimalProbe:
         What the numbers rest on (e.g. the channels the limit leaves out).
     searched : dict
         How many allocations and times were searched.
+    task : dict
+        ``v``, ``weights`` and ``repeats`` of the task.
+    noise : NoiseModel or None
+        The noise of the search (``time`` None when the time was optimised).
     """
 
     network: Network
@@ -89,6 +93,7 @@ class OptimalProbe:
     notes: list[str]
     searched: dict
     task: dict
+    noise: object = None
 
     @property
     def gain(self) -> float:

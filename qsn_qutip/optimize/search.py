@@ -31,7 +31,7 @@ from .channel import PhaseChannel
 from .seesaw import Evaluation, Objective, Run, descend
 
 __all__ = ["StartRun", "Search", "best_state", "separable_optimum", "allocations",
-           "MENU_STARTS", "neighbours", "sensor_bound"]
+           "MENU_STARTS", "neighbours", "sensor_bound", "resume"]
 
 #: the menu probes every search starts from (when they apply to the network)
 MENU_STARTS = ("ghz-type", "local-ghz", "product")
@@ -110,6 +110,16 @@ def best_state(network: Network, task: Task, noise: NoiseModel | None, t: float 
                 1 - max(best.precision, run.best.precision)):
             best, history = run.best, run.history       # ties within the precision: earlier
     return Search(network, channel, best, runs, history)
+
+
+def resume(network: Network, task: Task, noise: NoiseModel | None, t: float | None,
+           stored: dict) -> Search:
+    """A finished search read back from a checkpoint (its probe re-evaluated)."""
+    channel = PhaseChannel(network, _rates(network, noise, t))
+    best = Objective(channel, task).evaluate(np.asarray(stored["psi"], dtype=float))
+    runs = [StartRun(**{k: (float("nan") if v is None and k == "gap" else v)
+                        for k, v in r.items()}) for r in stored["runs"]]
+    return Search(network, channel, best, runs, [float(x) for x in stored["history"]])
 
 
 def _sub_task(task: Task, params: list[int]) -> Task | None:

@@ -14,9 +14,12 @@ of a task, :math:`B = v^TF^{+}v` or :math:`\mathrm{tr}(WF^{+})`, the same operat
 :math:`\hat h_u = \sum_pu_p\hat h_p` and :math:`u = F^{+}v` (for W: the eigenvectors of
 :math:`F^{+}WF^{+}`, weighted) is minus the gradient of B with respect to the input
 (:math:`dB = -\mathrm{tr}(d\rho\,G)`, envelope theorem), and :math:`\langle\psi|G|\psi\rangle =
-B`.  Each step takes the see-saw jump (the top eigenvector of G) when it lowers B, and
-otherwise an Armijo step along the geodesic of the gradient, so B decreases monotonically and
-the run ends at a stationary probe.  The *gap* :math:`(\lambda_{\max}(G) - \langle G\rangle)/B`
+B`.  The descent first takes see-saw jumps (the top eigenvector of G)
+while they lower B (monotone, fast far from the optimum), then L-BFGS
+(:func:`scipy.optimize.minimize`) on :math:`B(x/|x|)` with the exact gradient
+:math:`-2(G-\langle G\rangle)\hat x/|x|` (fast near it), until B falls by less than
+``SEARCH["rtol"]`` over ``SEARCH["window"]`` iterations; a stationary point that is no see-saw
+fixed point is left by another jump (up to four rounds).  The *gap* :math:`(\lambda_{\max}(G) - \langle G\rangle)/B`
 is zero exactly at a see-saw fixed point (no probe improves the linearised bound); it is
 reported with every run.
 """
@@ -37,8 +40,9 @@ from .channel import PhaseChannel
 __all__ = ["Evaluation", "Objective", "Run", "descend", "SEARCH"]
 
 #: defaults of the descent: iterations in all, the relative see-saw gap that ends it, see-saw
-#: jumps before the gradient descent, the relative decrease that ends the gradient descent
-SEARCH = {"max_iter": 3000, "gap_tol": 1e-9, "jumps": 50, "stall": 1e-13}
+#: jumps before the gradient descent, which ends when the bound falls by less than ``rtol``
+#: (relative) over ``window`` iterations
+SEARCH = {"max_iter": 3000, "gap_tol": 1e-9, "jumps": 50, "window": 10, "rtol": 1e-10}
 
 
 @dataclasses.dataclass
@@ -186,13 +190,21 @@ angle)\hat x/|x|`."""
         history.append(last.bound if last is not None else np.nan)
         if callback is not None:
             callback(len(history) - 1, history[-1])
+        window = SEARCH["window"]
+        if len(history) > window and (history[-window - 1] - history[-1]) <= (
+                SEARCH["rtol"] * abs(history[-1])):
+            cache["settled"] = True
+            raise StopIteration
 
     found = scipy.optimize.minimize(value_and_gradient, ev.psi, jac=True, method="L-BFGS-B",
                                     callback=step, options={
                                         "maxiter": max_iter, "maxcor": 100, "gtol": 1e-13,
-                                        "ftol": SEARCH["stall"]})
+                                        "ftol": 1e-15})
     best = objective.evaluate(found.x)
-    return (best if best.bound <= ev.bound else ev), bool(found.success)
+    # success, the settled bound, or a line search that cannot lower B any more at machine
+    # precision (L-BFGS-B status 2): a stationary point for the precision of B
+    ended = bool(found.success or cache.get("settled") or found.status == 2)
+    return (best if best.bound <= ev.bound else ev), ended
 
 
 def descend(objective: Objective, psi: np.ndarray, *, max_iter: int = SEARCH["max_iter"],

@@ -21,7 +21,7 @@ from ..noise.model import NoiseModel
 __all__ = ["time_range", "best_time"]
 
 #: relative precision of the best time (in ln t)
-TIME_XATOL = 1e-3
+TIME_XATOL = 1e-2
 
 
 def time_range(noise: NoiseModel, particles: int) -> tuple[float, float]:

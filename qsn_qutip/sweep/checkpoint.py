@@ -44,12 +44,11 @@ import hashlib
 import json
 import os
 import pickle
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .._io import fsync_directory, json_ready, write_error
+from .._io import fsync_directory, json_ready, package_version, write_error
 from ..errors import QSNError
 from ..options import tolerances
 
@@ -120,8 +119,7 @@ def _bound_arguments(function: Callable) -> tuple[list, dict]:
 
 
 def _version() -> str:
-    package = sys.modules.get(__name__.split(".")[0])
-    return str(getattr(package, "__version__", "unknown"))
+    return package_version()
 
 
 def fingerprint_parts(function: Callable, points: Iterable[Mapping[str, Any]],
