@@ -113,6 +113,7 @@ RIGHT = {
     "lab5.gradient": 2 ** 0.5 * 8.043326565037765e-12 / 0.05,
     "lab6.hardware_limit": (2 / 6 ** 0.5 / 7) ** 2,
     "lab6.fixed_verdict": ("ghz-type", 0.5217),
+    "lab6.optimal_gain": (1.214450, 1.459515),
     "lab6.no_help_model": """
         [[sensor]]
         kind = "qubits"
@@ -167,6 +168,13 @@ WRONG = [
     ("lab6.fixed_verdict", ("optimal-ghz", 0.2556), "re-allocates the 20 qubits"),
     ("lab6.fixed_verdict", ("ghz-type", 0.6968), "against optimal-separable"),
     ("lab6.fixed_verdict", "ghz-type", "should be a pair"),
+    ("lab6.optimal_gain", (1 / 1.214450, 1 / 1.459515), "upside down"),
+    ("lab6.optimal_gain", (0.4240982 / 0.1814104, 0.4240982 / 0.1509500), "product state"),
+    ("lab6.optimal_gain", (0.2203138 / 0.1900122, 1.459515), "menu's GHZ-type probe"),
+    ("lab6.optimal_gain", (1.214450, 0.1814104 / 0.1509500), "how far the probe found is"),
+    ("lab6.optimal_gain", (1.703125, 1.703125), "noiseless gain"),
+    ("lab6.optimal_gain", (1.0, 1.0), "your gain is 1"),
+    ("lab6.optimal_gain", (1.214450,), "should be 2 numbers"),
     ("lab6.no_help_model", "[task]\nfunction = [1]\n", "does not load"),
     ("lab6.no_help_model", RIGHT["lab6.no_help_model"].replace("weights", "function"),
      "entanglement helps"),
@@ -356,7 +364,7 @@ def test_qsn_labs_lists_the_labs(run_qsn):
     assert (code, err) == (0, "")
     for path in LABS:
         assert path.name in out
-    assert re.search(r"06_does_entanglement_help\.ipynb .*about 45 minutes, 3 exercises", out)
+    assert re.search(r"06_does_entanglement_help\.ipynb .*about 55 minutes, 4 exercises", out)
 
 
 @pytest.mark.parametrize("args,says", [

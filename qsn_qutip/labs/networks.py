@@ -4,7 +4,8 @@ The lab's network is ``models/uneven_ensembles.toml``: three qubit ensembles of 
 qubits and the curvature :math:`\theta = (\phi_1 - 2\phi_2 + \phi_3)/\sqrt6`.  The checkers
 rebuild it from those numbers and compute every answer with the library
 (:func:`~qsn_qutip.estimation.bounds.hardware_limit`, :func:`~qsn_qutip.report.compare`,
-:func:`~qsn_qutip.modelfile.parse_model`).
+:func:`~qsn_qutip.modelfile.parse_model`, :func:`~qsn_qutip.optimize.optimal_probe` on the
+scaled-down copy :data:`SMALL_N` under local dephasing :data:`NOISY_GAMMA_T`).
 
 >>> from qsn_qutip.labs import check
 >>> print(check("lab6.hardware_limit", 0.0260797))     # doctest: +ELLIPSIS
@@ -17,15 +18,20 @@ import functools
 import math
 
 import numpy as np
+import threadpoolctl
 
 from ..errors import QSNError
-from .checking import close, exercise, number, right, wrong
+from .checking import close, exercise, number, numbers, right, wrong
 
-__all__ = ["UNEVEN_V", "UNEVEN_N"]
+__all__ = ["UNEVEN_V", "UNEVEN_N", "SMALL_N", "NOISY_GAMMA_T"]
 
 #: the task and the particle numbers of ``models/uneven_ensembles.toml``
 UNEVEN_V = (1 / math.sqrt(6), -2 / math.sqrt(6), 1 / math.sqrt(6))
 UNEVEN_N = (4, 7, 9)
+#: part 6: the same line scaled down (60 Dicke amplitudes, a search of seconds; 4+7+9 has 400)
+SMALL_N = (2, 3, 4)
+#: part 6: the local dephasing of every qubit at the fixed interrogation time
+NOISY_GAMMA_T = 0.1
 
 
 @functools.lru_cache(maxsize=2)
@@ -131,3 +137,60 @@ def _no_help_model(answer):
     names = ", ".join(p.name for p in entangled)
     return right(f"the best probe is {verdict.best}, sensor-separable; the entangled ones "
                  f"({names}) do no better. {verdict.reason.split('. ')[0]}.")
+
+
+@functools.lru_cache(maxsize=1)
+def _noisy_search():
+    """The best probe on :data:`SMALL_N` under dephasing, and the menu's GHZ-type bound there
+    (cached: a few seconds)."""
+    from ..network import Network
+    from ..noise import NoiseModel
+    from ..optimize import optimal_probe
+    from ..report import compare
+    from ..sensors import QubitEnsemble
+    network = Network([QubitEnsemble(n) for n in SMALL_N])
+    noise = NoiseModel(dephasing=NOISY_GAMMA_T, time=1.0)
+    v = np.array(UNEVEN_V)
+    with threadpoolctl.threadpool_limits(1):         # 60 x 60 matrices: one thread is faster
+        best = optimal_probe(network, v=v, noise=noise, resources="fixed", seed=1, restarts=0)
+    menu = compare(network, v=v, noise=noise, resources="fixed", probes=["ghz-type"])
+    return best, menu["ghz-type"].bound
+
+
+@exercise("lab6.optimal_gain", "(gain of the probe found, largest possible gain) under "
+                               "dephasing, both over the best sensor-separable probe")
+def _optimal_gain(answer):
+    from ..estimation.bounds import hardware_limit
+    gain, most = numbers(answer, 2, "answer (gain, max_gain)")
+    best, ghz = _noisy_search()
+    sep, bound, limit = best.separable_bound, best.bound, best.limit
+    if close(gain, sep / bound, 1e-4) and close(most, sep / limit, 1e-4):
+        return right(f"the probe found gains x {gain:.4g} over the best sensor-separable probe "
+                     f"(the menu's GHZ-type probe x {sep / ghz:.3g}); no probe can gain more "
+                     f"than x {most:.3g} under this noise, so the search leaves at most a "
+                     f"factor {most / gain:.3g} on the table.")
+    v, n = np.array(UNEVEN_V), np.array(SMALL_N, dtype=float)
+    noiseless = float(np.sum((v / n) ** 2)) / hardware_limit(v, n)
+    slips = [((bound / sep, limit / sep), "upside down: the gain is the separable bound over "
+              "the probe's (a variance ratio, above 1 when entanglement helps)"),
+             ((best.product_bound / bound, best.product_bound / limit), "over the product "
+              "state; the gain is over the best sensor-separable probe (separable_bound), "
+              "which may entangle the qubits inside each sensor"),
+             ((sep / ghz, sep / limit), "the gain of the menu's GHZ-type probe, not of the "
+              "probe found (best.bound)"),
+             ((noiseless, noiseless), "the noiseless gain on this hardware (local GHZ against "
+              "the hardware limit); under the noise use best.separable_bound, best.bound and "
+              "best.limit")]
+    for (g, m), message in slips:
+        if close(gain, g, 1e-4) and close(most, m, 1e-4):
+            return wrong(f"your pair is {message}.")
+    if close(gain, sep / bound, 1e-4):
+        if close(most, bound / limit, 1e-4):
+            return wrong(f"the gain is right; {most:.4g} = bound / limit is how far the probe "
+                         f"found is from the limit, not the largest gain over the separable "
+                         f"probe: take best.separable_bound / best.limit.")
+        return wrong(f"the gain is right; your largest gain is {most:.6g}: take "
+                     f"best.separable_bound / best.limit.")
+    return wrong(f"your gain is {gain:.6g}; take best.separable_bound / best.bound (and "
+                 f"best.separable_bound / best.limit for the largest gain).")
+
