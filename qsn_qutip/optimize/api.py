@@ -16,7 +16,7 @@ from ..network import Network, check_network
 from ..noise.model import NoiseModel
 from ..probes import Task, build_probe
 from ..probes.resources import check_resources
-from .channel import PhaseChannel, generator_values
+from .channel import PhaseChannel, allowed_levels, generator_values
 from .limits import Dephased, LimitModel, task_limit, time_limit, total_limit
 from .result import OptimalProbe
 from .checkpoint import Checkpoint, search_rng
@@ -51,8 +51,8 @@ def _limit_model(network: Network, noise: NoiseModel | None) -> LimitModel:
         start += sensor.n_params
         if gammas[k] > 0:
             dephased.append(Dephased(params[0], sensor.particles, gammas[k]))
-        else:
-            others.append((params, rows))
+        else:          # the spread on the levels the probe may use (at most its particles)
+            others.append((params, rows[:, allowed_levels(sensor)]))
     return LimitModel(network.n_params, tuple(dephased), tuple(others))
 
 
@@ -67,6 +67,12 @@ class _Solver:
         self.store = store
         self.cache: dict = {}
         self.times: list[float] = []
+        self.extra: dict = {}
+
+    def seed_with(self, t: float | None, separable) -> None:
+        """Start the search at (t, the separable allocation) also from the separable optimum,
+        so the optimum found is never above it."""
+        self.extra[(t, tuple(separable.numbers))] = [("separable optimum", separable.psi)]
 
     def one(self, numbers: Sequence[int], t: float | None) -> Search:
         key = f"{t!r}|{'+'.join(map(str, numbers))}"
@@ -81,7 +87,8 @@ class _Solver:
             self.progress(f"allocation {'+'.join(map(str, numbers))}"
                           + ("" if t is None else f", t = {t:.4g}"))
         found = best_state(net, self.task, self.noise, t, restarts=self.restarts,
-                           rng=search_rng(self.entropy, key), max_iter=self.max_iter)
+                           rng=search_rng(self.entropy, key), max_iter=self.max_iter,
+                           extra=self.extra.get((t, tuple(numbers)), ()))
         self.store.put(key, {"psi": found.best.psi, "history": found.history,
                              "runs": [dataclasses.asdict(r) for r in found.runs]})
         self.cache[key] = found
@@ -210,26 +217,31 @@ def optimal_probe(network: Network, v: Sequence[float] | None = None,
     if per_time:
         low, high = time_range(noise, sum(network.particles))
         sep_t, _ = best_time(lambda t: separable_optimum(
-            network, plain, noise, t, resources=resources, rng=rng)[0] / t, low, high)
-        separable, numbers, note = separable_optimum(network, plain, noise, sep_t,
-                                                     resources=resources, rng=rng)
-        t_best, _ = best_time(lambda t: solver.solve(t, numbers).best.bound / t, low, high)
-        search = solver.solve(t_best, numbers)
-        bound, separable = search.best.bound / t_best, separable / sep_t
+            network, plain, noise, t, resources=resources, rng=rng).bound / t, low, high)
+        separable = separable_optimum(network, plain, noise, sep_t, resources=resources,
+                                      rng=rng)
+        solver.seed_with(sep_t, separable)
+        t_best, _ = best_time(lambda t: solver.solve(t, separable.numbers).best.bound / t,
+                              low, high, also=[sep_t])
+        search = solver.solve(t_best, separable.numbers)
+        bound, separable_value = search.best.bound / t_best, separable.bound / sep_t
         product = best_time(lambda t: _product(network, plain, noise, t, resources) / t,
                             low, high)[1]
         limit = _limit(limits, network, plain, noise, None, resources)
         t_report = t_best
     else:
         t = None if noise is None else noise.time
-        separable, numbers, note = separable_optimum(network, plain, noise, t,
-                                                     resources=resources, rng=rng)
-        search = solver.solve(t, numbers)
-        bound = search.best.bound
+        separable = separable_optimum(network, plain, noise, t, resources=resources, rng=rng)
+        solver.seed_with(t, separable)
+        search = solver.solve(t, separable.numbers)
+        bound, separable_value = search.best.bound, separable.bound
         product = _product(network, plain, noise, t, resources)
         limit = _limit(limits, network, plain, noise, 0.0 if t is None else t, resources)
         t_report = t
-    notes = _notes(noise, note)
+    notes = _notes(noise, separable.note)
+    if not np.isfinite(product):
+        notes.append("product state: not built for this network (its state needs levels the "
+                     "cutoff or the particles do not allow); product_bound is nan")
     limit, reached = _reconcile(limit, bound, search.best.precision)
     if reached:
         notes.append(reached)
@@ -237,7 +249,7 @@ def optimal_probe(network: Network, v: Sequence[float] | None = None,
     return OptimalProbe(
         network=search.network, state=search.channel.ket(search.best.psi),
         qfim=search.best.qfim, bound=bound / mu, limit=limit / mu,
-        separable_bound=separable / mu, product_bound=product / mu, time=t_report,
+        separable_bound=separable_value / mu, product_bound=product / mu, time=t_report,
         per="time" if per_time else "shot", resources=resources,
         allocation=list(search.network.particles), runs=search.runs, history=search.history,
         converged=search.converged, notes=notes,
@@ -265,7 +277,10 @@ def _product(network: Network, task: Task, noise, t, resources: str) -> float:
         for k, n in zip(network.sensing, best_separable_allocation(task.direction, N)):
             numbers[k] = max(1, int(n))
         net = network.with_particles(numbers)
-    state, _ = build_probe("product", net)
+    try:
+        state, _ = build_probe("product", net)
+    except QSNError:            # e.g. a coherent state the Fock cutoff truncates
+        return float("nan")
     channel = PhaseChannel(net, None if noise is None else dataclasses.replace(
         noise, time=t).sensor_rates(net))
     return Objective(channel, task).evaluate(channel.amplitudes(state)).bound

@@ -41,7 +41,8 @@ from ..noise.model import SensorRates
 from ..noise.schur_weyl import DickeTransfer
 from ..options import check_memory
 
-__all__ = ["LocalBlock", "Block", "PhaseChannel", "hamming_transfer", "generator_values"]
+__all__ = ["LocalBlock", "Block", "PhaseChannel", "hamming_transfer", "generator_values",
+           "allowed_levels"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,6 +79,21 @@ def hamming_transfer(n: int, c: float) -> np.ndarray:
     for _ in range(n):
         out = np.kron(out, one)
     return out
+
+
+def allowed_levels(sensor) -> np.ndarray:
+    r"""The basis states of a sensor a probe may use: those whose particle number (the
+    diagonal of its resource operator) is at most the sensor's particles (all of them for qubit
+    ensembles and atoms; the Fock levels up to ``photons`` for an optical mode).
+
+    >>> from qsn_qutip import OpticalMode
+    >>> allowed_levels(OpticalMode(4, photons=2)).tolist()
+    [0, 1, 2]
+    """
+    diag = diagonal_of(sensor.resource_operator)
+    if diag is None:
+        return np.arange(sensor.size)
+    return np.flatnonzero(np.real(diag) <= sensor.particles * (1 + 1e-12) + 1e-12)
 
 
 def generator_values(network: Network) -> list[np.ndarray]:
@@ -141,6 +157,12 @@ class PhaseChannel:
     rates : SensorRates or None
         The noise for one interrogation time (None: noiseless, one block, :math:`T = 1`).
 
+    Attributes
+    ----------
+    allowed : numpy.ndarray of bool
+        The joint basis states a probe may use (:func:`allowed_levels` on every sensor: each
+        sensor keeps at most its particles).
+
     Examples
     --------
     >>> from qsn_qutip import Network, QubitEnsemble
@@ -166,6 +188,10 @@ class PhaseChannel:
         correlated = None if rates is None else _correlated(network, rates, local_values)
         self.blocks = [self._joint(combo, local_values, correlated)
                        for combo in itertools.product(*local)]
+        self.local_allowed = [allowed_levels(s) for s in network.sensors]
+        grids = np.meshgrid(*self.local_allowed, indexing="ij")
+        self.allowed = np.zeros(self.dim, dtype=bool)
+        self.allowed[np.ravel_multi_index([g.ravel() for g in grids], self.dims)] = True
 
     def _joint(self, combo: Sequence[LocalBlock], local_values, correlated) -> Block:
         grids = np.meshgrid(*[b.index for b in combo], indexing="ij")

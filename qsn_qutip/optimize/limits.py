@@ -81,15 +81,22 @@ class LimitModel:
         return float(sum(np.ptp(w[list(params)] @ rows) for params, rows in self.others))
 
 
-def ce_qfi(n: np.ndarray, w: np.ndarray, c: np.ndarray, spread: float = 0.0) -> float:
+def ce_qfi(n: np.ndarray, w: np.ndarray, c: np.ndarray, spread: float = 0.0) -> np.ndarray:
     r""":math:`U(w)`: the CE bound on the QFI along w (module docstring), exact minimum over z.
 
     Parameters
     ----------
-    n, w, c : arrays, one entry per dephased ensemble
-        Qubits, weights and :math:`c = (1-\eta^2)/\eta^2` (``inf`` for :math:`\eta = 0`).
+    n, w : arrays, one entry per dephased ensemble
+        Qubits and weights.
+    c : array, shape (K,) or (T, K)
+        :math:`c = (1-\eta^2)/\eta^2` per ensemble (``inf`` for :math:`\eta = 0`, 0 without
+        noise), for one time or for T times at once.
     spread : float
         :math:`\sum_ks_k(w)` of the noiseless sensors.
+
+    Returns
+    -------
+    float, or numpy.ndarray of shape (T,)
 
     Examples
     --------
@@ -99,39 +106,48 @@ def ce_qfi(n: np.ndarray, w: np.ndarray, c: np.ndarray, spread: float = 0.0) -> 
     >>> bool(np.isclose(U, N**2 * eta2 / (N * (1 - eta2) + eta2)))
     True
     """
-    n, w, c = (np.asarray(a, dtype=float) for a in (n, w, c))
+    n, w = np.asarray(n, dtype=float), np.asarray(w, dtype=float)
+    c = np.asarray(c, dtype=float)
+    single = c.ndim == 1
+    c = np.atleast_2d(c)
+    finite = np.isfinite(c)
     active = np.flatnonzero(w != 0)
-    best = np.inf
+    best = np.full(c.shape[0], np.inf)
     for size in range(active.size + 1):
         for clamped in itertools.combinations(active, size):
-            z = np.zeros(w.size)
-            free = np.array([k for k in active if k not in clamped and np.isfinite(c[k])],
-                            dtype=int)
-            z[list(clamped)] = -0.5
-            z[[k for k in active if not np.isfinite(c[k])]] = -0.5
-            base = float(np.sum(n[free] * np.abs(w[free]))) + spread
-            s = 0.5 * base / (1.0 + float(np.sum(n[free] * c[free])))
-            z[free] = -s * c[free] / np.abs(w[free])
+            chosen = np.zeros(w.size, dtype=bool)
+            chosen[list(clamped)] = True
+            # a noiseless ensemble (c = 0) cannot be clamped: z^2/c would be infinite
+            feasible = ~np.any(chosen & (c == 0), axis=1)
+            free = (w != 0) & ~chosen & finite                  # (T, K)
+            dead = (w != 0) & ~finite                           # eta = 0: clamped, free of cost
+            z = np.where(chosen | dead, -0.5, 0.0)
+            base = np.sum(np.where(free, n * np.abs(w), 0.0), axis=1) + spread
+            s = 0.5 * base / (1.0 + np.sum(np.where(free, n * c, 0.0), axis=1))
             with np.errstate(divide="ignore", invalid="ignore"):
-                quad = np.where(np.isfinite(c) & (c > 0), n * w ** 2 * z ** 2 / c, 0.0)
-            linear = float(np.sum(n * np.abs(w) * np.abs(0.5 + z))) + 0.5 * spread
-            best = min(best, 4.0 * (float(np.sum(quad)) + linear ** 2))
-    return best
+                z = np.where(free, -s[:, None] * c / np.where(w != 0, np.abs(w), 1.0), z)
+                quad = np.where(finite & (c > 0), n * w ** 2 * z ** 2 / c, 0.0)
+            linear = np.sum(n * np.abs(w) * np.abs(0.5 + z), axis=1) + 0.5 * spread
+            value = 4.0 * (np.sum(quad, axis=1) + linear ** 2)
+            best = np.where(feasible, np.minimum(best, value), best)
+    return float(best[0]) if single else best
 
 
-def _coefficient(gamma: float, t: float | None, eta: float | None = None) -> float:
-    eta2 = np.exp(-2.0 * gamma * t) if eta is None else eta ** 2
-    return np.inf if eta2 == 0 else float(-np.expm1(np.log(eta2)) / eta2)
-
-
-def qfi_limit(model: LimitModel, w: np.ndarray, t: float) -> float:
-    """:math:`U_t(w)` for the network of ``model`` at interrogation time t."""
+def qfi_limit(model: LimitModel, w: np.ndarray, t) -> float | np.ndarray:
+    """:math:`U_t(w)` for the network of ``model`` at interrogation time t (a number, or an
+    array of times at once)."""
     d = model.dephased
+    times = np.atleast_1d(np.asarray(t, dtype=float))
     if not d:
-        return model.spread(w) ** 2
-    n = np.array([x.qubits for x in d], dtype=float)
-    c = np.array([_coefficient(x.gamma, t) for x in d])
-    return ce_qfi(n, w[[x.param for x in d]], c, model.spread(w))
+        out = np.full(times.shape, model.spread(w) ** 2)
+    else:
+        n = np.array([x.qubits for x in d], dtype=float)
+        gammas = np.array([x.gamma for x in d])
+        eta2 = np.exp(-2.0 * np.outer(times, gammas))
+        with np.errstate(divide="ignore"):
+            c = np.where(eta2 > 0, -np.expm1(np.log(eta2)) / eta2, np.inf)
+        out = ce_qfi(n, w[[x.param for x in d]], c, model.spread(w))
+    return float(out[0]) if np.ndim(t) == 0 else out
 
 
 def _candidates(v: np.ndarray) -> list[np.ndarray]:
@@ -144,6 +160,8 @@ def _maximise(ratio, v: np.ndarray) -> float:
     three best (every w gives a valid limit, so the search only tightens it)."""
     starts = sorted(_candidates(v), key=ratio, reverse=True)
     best = max(ratio(w) for w in starts)
+    if v.size == 1:                 # the ratio does not depend on the scale of w
+        return float(best)
     for w0 in starts[:3]:
         found = scipy.optimize.minimize(lambda w: -ratio(w), w0, method="Nelder-Mead",
                                         options={"xatol": 1e-10, "fatol": 1e-14 * best,
@@ -176,11 +194,11 @@ def _time_grid(model: LimitModel) -> np.ndarray:
 
 def _best_time_information(model: LimitModel, w: np.ndarray, grid: np.ndarray) -> float:
     r"""An upper bound on :math:`\sup_t tU_t(w)` (module docstring)."""
-    values = np.array([qfi_limit(model, w, t) for t in grid])
+    values = qfi_limit(model, w, grid)
     inside = float(np.max(grid[1:] * values[:-1]))
     d = model.dephased
-    tail = grid[-1] * sum(x.qubits * w[x.param] ** 2 / _coefficient(x.gamma, grid[-1])
-                          for x in d)
+    c_end = np.expm1(2.0 * np.array([x.gamma for x in d]) * grid[-1])
+    tail = grid[-1] * float(sum(x.qubits * w[x.param] ** 2 / c for x, c in zip(d, c_end)))
     return max(inside, grid[0] * qfi_limit(model, w, 0.0), tail)
 
 

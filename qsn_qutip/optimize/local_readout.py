@@ -43,7 +43,8 @@ from ..options import tolerances
 from ..probes import Task
 
 __all__ = ["EncodedState", "CFIMObjective", "SpinAxis", "FreeBasis", "PhaseShift",
-           "families", "LocalSearch", "spin_components", "MAX_UNITARY_DIMENSION"]
+           "families", "LocalSearch", "spin_components", "particle_spin",
+           "MAX_UNITARY_DIMENSION"]
 
 #: the largest sensor dimension whose basis is searched as an arbitrary unitary (d^2 real
 #: parameters per sensor)
@@ -157,6 +158,40 @@ def spin_components(sensor) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[st
     return jy, jz, vz, list(labels)
 
 
+def particle_spin(sensor) -> tuple[tuple, int] | None:
+    r"""(the spin components of one particle, n) when the sensor is n identical particles
+    each a tensor factor (dims ``[d] * n``) and its generator :math:`\sum_i\hat j_z^{(i)}`
+    (a qubit ensemble in the full basis, spin atoms); None otherwise (a Dicke ensemble, one
+    particle, a mode).
+
+    Examples
+    --------
+    >>> from qsn_qutip import QubitEnsemble
+    >>> spin, n = particle_spin(QubitEnsemble(3, basis="full"))
+    >>> n, spin[3], particle_spin(QubitEnsemble(3)) is None
+    (3, ['m=-0.5', 'm=+0.5'], True)
+    """
+    dims, n = list(sensor.dims), sensor.particles
+    if sensor.n_params != 1 or n < 2 or len(dims) != n or len(set(dims)) != 1:
+        return None
+    single = sensor.with_particles(1)
+    spin = spin_components(single)
+    if spin is None or list(single.dims) != dims[:1]:
+        return None
+    one, eye = spin[1], np.eye(dims[0])
+    total = sum(_kron([one if i == k else eye for i in range(n)]) for k in range(n))
+    if np.abs(total - sensor.generators[0].full()).max() > tolerances.atol * max(1.0, n):
+        return None
+    return spin, n
+
+
+def _kron(mats: list[np.ndarray]) -> np.ndarray:
+    out = np.ones((1, 1))
+    for m in mats:
+        out = np.kron(out, m)
+    return out
+
+
 def _exp(eig: tuple[np.ndarray, np.ndarray], angle: float) -> np.ndarray:
     r""":math:`e^{-i\,\mathrm{angle}\,\hat H}` from the eigenpairs of :math:`\hat H`."""
     values, vecs = eig
@@ -167,20 +202,27 @@ class SpinAxis:
     r"""The spin along :math:`\hat n = (\sin\vartheta\cos\varphi, \sin\vartheta\sin\varphi,
     \cos\vartheta)`: basis :math:`U = e^{-i\varphi\hat J_z}e^{-i\vartheta\hat J_y}V_z`,
     :math:`\partial_\vartheta: \delta\hat A = e^{-i\varphi\hat J_z}\hat J_ye^{i\varphi\hat J_z}`,
-    :math:`\partial_\varphi: \delta\hat A = \hat J_z`."""
+    :math:`\partial_\varphi: \delta\hat A = \hat J_z`.  With ``copies`` > 1 the spin is
+    that of one of ``copies`` identical particles (:func:`particle_spin`), every one rotated
+    alike and read out on its own (:math:`U^{\otimes n}`; the same information as the
+    collective :math:`\hat J_{\hat n}` on permutation-invariant states), applied factor by
+    factor."""
 
     size = 2
 
-    def __init__(self, spin):
-        jy, jz, self.vz, self.labels = spin
+    def __init__(self, spin, copies: int = 1):
+        jy, jz, self.vz, labels = spin
         self.jy, self.jz = jy, jz
         self.y, self.z = np.linalg.eigh(jy), np.linalg.eigh(jz)
+        self.labels = [labels] * copies
+        self.shape = [len(labels)] * copies
 
-    def basis(self, x) -> np.ndarray:
-        return _exp(self.z, x[1]) @ _exp(self.y, x[0]) @ self.vz
+    def bases(self, x) -> list[np.ndarray]:
+        return [_exp(self.z, x[1]) @ _exp(self.y, x[0]) @ self.vz] * len(self.shape)
 
-    def gradient(self, x, z: np.ndarray) -> np.ndarray:
+    def gradient(self, x, zs: list[np.ndarray]) -> np.ndarray:
         rz = _exp(self.z, x[1])
+        z = sum(zs)
         return np.array([np.trace(rz @ self.jy @ rz.conj().T @ z).real,
                          np.trace(self.jz @ z).real])
 
@@ -199,10 +241,12 @@ class SpinAxis:
 
     def recipe(self, x) -> str:
         s = self.setting(x)
-        return (f"the spin along n = ({s['axis'][0]:.4f}, {s['axis'][1]:.4f}, "
-                f"{s['axis'][2]:.4f}) (polar {np.degrees(s['theta']):.2f} deg from the "
-                f"generator's z axis, azimuth {np.degrees(s['phi']):.2f} deg): a rotation "
-                f"pulse, then a population readout (collective J_n, or every particle along n)")
+        what = ("the collective spin J_n" if len(self.shape) == 1 else
+                f"every one of the {len(self.shape)} particles along n")
+        return (f"{what}, n = ({s['axis'][0]:.4f}, {s['axis'][1]:.4f}, {s['axis'][2]:.4f}) "
+                f"(polar {np.degrees(s['theta']):.2f} deg from the generator's z axis, "
+                f"azimuth {np.degrees(s['phi']):.2f} deg): a rotation pulse, then a population "
+                f"readout")
 
 
 class FreeBasis:
@@ -214,11 +258,12 @@ class FreeBasis:
     (\lambda_a-\lambda_b)`."""
 
     def __init__(self, sensor):
-        v0, self.labels = sensor.readout_basis()
+        v0, labels = sensor.readout_basis()
         self.v0 = v0.full()
         self.d = sensor.size
         self.size = self.d * self.d
         self.upper = np.triu_indices(self.d, 1)
+        self.labels, self.shape = [labels], [self.d]
 
     def hermitian(self, x) -> np.ndarray:
         d, k = self.d, len(self.upper[0])
@@ -229,7 +274,11 @@ class FreeBasis:
     def basis(self, x) -> np.ndarray:
         return _exp(np.linalg.eigh(self.hermitian(x)), 1.0) @ self.v0
 
-    def gradient(self, x, z: np.ndarray) -> np.ndarray:
+    def bases(self, x) -> list[np.ndarray]:
+        return [self.basis(x)]
+
+    def gradient(self, x, zs: list[np.ndarray]) -> np.ndarray:
+        z = zs[0]
         lam, vecs = np.linalg.eigh(self.hermitian(x))
         phases = np.exp(-1j * lam)
         gaps = lam[:, None] - lam[None, :]
@@ -261,17 +310,18 @@ class PhaseShift:
     (:math:`\delta\hat A = \hat H`; no parameter for a sensor without exactly one)."""
 
     def __init__(self, sensor):
-        v0, self.labels = sensor.readout_basis()
+        v0, labels = sensor.readout_basis()
         self.v0 = v0.full()
         self.h = sensor.generators[0].full() if sensor.n_params == 1 else None
         self.eig = None if self.h is None else np.linalg.eigh(self.h)
         self.size = 0 if self.h is None else 1
+        self.labels, self.shape = [labels], [sensor.size]
 
-    def basis(self, x) -> np.ndarray:
-        return self.v0 if self.h is None else _exp(self.eig, x[0]) @ self.v0
+    def bases(self, x) -> list[np.ndarray]:
+        return [self.v0 if self.h is None else _exp(self.eig, x[0]) @ self.v0]
 
-    def gradient(self, x, z: np.ndarray) -> np.ndarray:
-        return np.zeros(0) if self.h is None else np.array([np.trace(self.h @ z).real])
+    def gradient(self, x, zs: list[np.ndarray]) -> np.ndarray:
+        return np.zeros(0) if self.h is None else np.array([np.trace(self.h @ zs[0]).real])
 
     def start(self) -> np.ndarray:
         return np.zeros(self.size)
@@ -295,8 +345,11 @@ def families(network: Network, local: str) -> list:
     arbitrary basis for every sensor (refused above :data:`MAX_UNITARY_DIMENSION`)."""
     out = []
     for k, sensor in enumerate(network.sensors):
-        spin = spin_components(sensor) if local == "spin" else None
-        if spin is not None:
+        particle = particle_spin(sensor) if local == "spin" else None
+        spin = spin_components(sensor) if local == "spin" and particle is None else None
+        if particle is not None:
+            out.append(SpinAxis(*particle))
+        elif spin is not None:
             out.append(SpinAxis(spin))
         elif sensor.size <= MAX_UNITARY_DIMENSION:
             out.append(FreeBasis(sensor))

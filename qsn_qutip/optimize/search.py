@@ -31,7 +31,7 @@ from .channel import PhaseChannel
 from .seesaw import Evaluation, Objective, Run, descend
 
 __all__ = ["StartRun", "Search", "best_state", "separable_optimum", "allocations",
-           "MENU_STARTS", "neighbours", "sensor_bound", "resume"]
+           "MENU_STARTS", "neighbours", "resume", "SeparableOptimum"]
 
 #: the menu probes every search starts from (when they apply to the network)
 MENU_STARTS = ("ghz-type", "local-ghz", "product")
@@ -138,48 +138,70 @@ def _sensor_params(network: Network) -> list[list[int]]:
     return out
 
 
-def sensor_bound(sensor, task: Task | None, noise, t, rng, restarts: int) -> float:
-    """The least bound of one sensor alone on its part of the task (0 without a part)."""
-    if task is None:
-        return 0.0
-    return best_state(Network([sensor]), task, noise, t, restarts=restarts, rng=rng).best.bound
+@dataclasses.dataclass
+class SeparableOptimum:
+    """The best sensor-separable probe: its bound, allocation, amplitudes on that allocation's
+    network, and a note when it is not proven the best."""
+
+    bound: float
+    numbers: list[int]
+    psi: np.ndarray
+    note: str | None
+
+
+class _SensorOptima:
+    """Each sensor optimised alone on its part of the task, cached by (sensor, part, t)."""
+
+    def __init__(self, noise, rng, restarts):
+        self.noise, self.rng, self.restarts = noise, rng, restarts
+        self.found: dict = {}
+
+    def __call__(self, sensor, task: Task | None, t) -> tuple[float, np.ndarray]:
+        if task is None:        # no part in the task: any state; its product state
+            return 0.0, np.abs(sensor.product_state().full().ravel())
+        part = task.v if task.v is not None else task.weights
+        key = (repr(sensor), tuple(sensor.dims), tuple(part), task.v is None, t)
+        if key not in self.found:
+            best = best_state(Network([sensor]), task, self.noise, t, restarts=self.restarts,
+                              rng=self.rng).best
+            self.found[key] = (best.bound, best.psi)
+        return self.found[key]
 
 
 def separable_optimum(network: Network, task: Task, noise: NoiseModel | None,
                       t: float | None, *, resources: str, rng: np.random.Generator,
-                      restarts: int = 1) -> tuple[float, list[int], str | None]:
-    """The best sensor-separable bound, its allocation and a note when it is not exact
-    (correlated dephasing couples the sensors: the product of the per-sensor optima is then
-    evaluated on the network, a separable probe but not proven the best)."""
-    params = _sensor_params(network)
-    tasks = [_sub_task(task, p) for p in params]
+                      restarts: int = 1) -> SeparableOptimum:
+    """The best sensor-separable probe (module docstring).  Under correlated dephasing the
+    sensors are coupled: the product of the per-sensor optima is then evaluated on the network,
+    a separable probe but not proven the best (the note says so)."""
+    tasks = [_sub_task(task, p) for p in _sensor_params(network)]
+    optima = _SensorOptima(noise, rng, restarts)
     if resources == "fixed":
         numbers = list(network.particles)
-        total = sum(sensor_bound(s, tk, noise, t, rng, restarts)
-                    for s, tk in zip(network.sensors, tasks))
     else:
-        numbers, total = _split(network, tasks, noise, t, rng, restarts)
-    note = None
+        numbers = _split(network, tasks, optima, t)
+    net = network.with_particles(numbers)
+    parts = [optima(s, tk, t) for s, tk in zip(net.sensors, tasks)]
+    psi = np.ones(1)
+    for _, local in parts:
+        psi = np.kron(psi, local)
+    total, note = float(sum(b for b, _ in parts)), None
     if noise is not None and noise.correlated_dephasing:
         note = ("correlated dephasing couples the sensors: the separable value is the product "
                 "of per-sensor optima, evaluated on the network (not proven the best)")
-        total = _product_of_optima(network.with_particles(numbers), task, tasks, noise, t, rng,
-                                   restarts)
-    return total, numbers, note
+        channel = PhaseChannel(net, _rates(net, noise, t))
+        total = Objective(channel, task).evaluate(psi).bound
+    return SeparableOptimum(total, numbers, psi, note)
 
 
-def _split(network, tasks, noise, t, rng, restarts) -> tuple[list[int], float]:
+def _split(network, tasks, optima: _SensorOptima, t) -> list[int]:
     """Dynamic programming over the per-sensor optima for every particle number."""
     N = sum(network.particles[k] for k in network.sensing)
-    curves = []
-    for sensor, tk in zip(network.sensors, tasks):
-        if tk is None:
-            curves.append(None)
-            continue
-        curves.append([np.inf] + [sensor_bound(sensor.with_particles(n), tk, noise, t, rng,
-                                               restarts) for n in range(1, N + 1)])
+    curves = [None if tk is None else
+              [np.inf] + [optima(sensor.with_particles(n), tk, t)[0] for n in range(1, N + 1)]
+              for sensor, tk in zip(network.sensors, tasks)]
     best = {0: (0.0, [])}
-    for k, curve in enumerate(curves):
+    for curve in curves:
         nxt = {}
         for used, (value, alloc) in best.items():
             choices = [(0, 0.0)] if curve is None else [
@@ -189,25 +211,12 @@ def _split(network, tasks, noise, t, rng, restarts) -> tuple[list[int], float]:
                 if key not in nxt or value + cost < nxt[key][0]:
                     nxt[key] = (value + cost, alloc + [n])
         best = nxt
-    value, alloc = min(best.values(), key=lambda x: x[0])
+    _, alloc = min(best.values(), key=lambda x: x[0])
     numbers = list(network.particles)
     for k, n in enumerate(alloc):
         if curves[k] is not None:
             numbers[k] = n
-    return numbers, value
-
-
-def _product_of_optima(network, task, tasks, noise, t, rng, restarts) -> float:
-    channel = PhaseChannel(network, _rates(network, noise, t))
-    psi = np.ones(1)
-    for sensor, tk in zip(network.sensors, tasks):
-        if tk is None:
-            local = np.abs(sensor.product_state().full().ravel())
-        else:
-            local = best_state(Network([sensor]), tk, noise, t, restarts=restarts,
-                               rng=rng).best.psi
-        psi = np.kron(psi, local)
-    return Objective(channel, task).evaluate(psi).bound
+    return numbers
 
 
 def allocations(network: Network, task: Task, first: Sequence[Sequence[int]]) -> list[list[int]]:

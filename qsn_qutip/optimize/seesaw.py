@@ -33,6 +33,8 @@ import numpy as np
 import scipy.linalg
 import scipy.optimize
 
+from ..errors import QSNError
+from ..estimation.blocks import map_blocks
 from ..options import tolerances
 from ..probes import Task
 from .channel import PhaseChannel
@@ -73,28 +75,44 @@ class Objective:
         self.channel = channel
         self.task = Task(channel.n_params, v=task.v, weights=task.weights)
         self.cut = tolerances.rank_rtol
+        #: noiseless: one block with T = 1, the output is the pure input
+        self.pure = len(channel.blocks) == 1 and bool(np.all(channel.blocks[0].transfer == 1))
 
     def evaluate(self, psi: np.ndarray) -> Evaluation:
-        psi = np.asarray(psi, dtype=float)
-        psi = psi / np.linalg.norm(psi)
-        F = np.zeros((self.channel.n_params,) * 2)
-        parts = []
-        for block, sigma in zip(self.channel.blocks, self.channel.output(psi)):
-            if not sigma.any():
-                parts.append(None)
-                continue
-            lam, vecs = scipy.linalg.eigh(sigma, check_finite=False)
-            total = lam[:, None] + lam[None, :]
-            diff = lam[:, None] - lam[None, :]
-            ratio = np.divide(diff, total, out=np.zeros_like(total), where=total > self.cut)
-            rotated = [vecs.T @ (h[:, None] * vecs) for h in block.values]
-            weight = diff * ratio
-            for p, hp in enumerate(rotated):
-                for q in range(p, len(rotated)):
-                    F[p, q] += 2.0 * np.sum(weight * hp * rotated[q])
-            parts.append((vecs, ratio, rotated))
-        F = np.triu(F) + np.triu(F, 1).T
-        return Evaluation(psi, F, float(self.task.bound(F)), parts)
+        """The probe (its part on the allowed basis states, normalised), QFIM and bound."""
+        psi = np.where(self.channel.allowed, np.asarray(psi, dtype=float), 0.0)
+        norm = np.linalg.norm(psi)
+        if norm == 0:
+            raise QSNError("a start of the search has no weight on the states the probe may "
+                           "use (each sensor at most its particles)")
+        psi = psi / norm
+        n = self.channel.n_params
+        items = list(zip(self.channel.blocks, self.channel.output(psi)))
+        work = float(sum(b.index.size ** 3 for b in self.channel.blocks)) * (10 + 2 * n)
+        found = map_blocks(self._block, items, work)
+        if self.pure:        # 4 Cov(h_p, h_q): far more accurate than from eigenvectors when
+            block = self.channel.blocks[0]       # F is nearly singular (the optimum's is)
+            p = psi[block.index] ** 2
+            mean = block.values @ p
+            F = 4.0 * ((block.values * p) @ block.values.T - np.outer(mean, mean))
+        else:
+            F = sum((f for f, _ in found if f is not None), np.zeros((n, n)))
+        return Evaluation(psi, F, float(self.task.bound(F)), [part for _, part in found])
+
+    def _block(self, item) -> tuple[np.ndarray | None, tuple | None]:
+        r"""One block's QFIM contribution :math:`2\sum_{ab}(\lambda_a-\lambda_b)^2/(\lambda_a+
+        \lambda_b)\,\tilde h_{p,ab}\tilde h_{q,ab}` and what its gradient needs."""
+        block, sigma = item
+        if not sigma.any():
+            return None, None
+        lam, vecs = scipy.linalg.eigh(sigma, check_finite=False)
+        total = lam[:, None] + lam[None, :]
+        diff = lam[:, None] - lam[None, :]
+        ratio = np.divide(diff, total, out=np.zeros_like(total), where=total > self.cut)
+        rotated = [vecs.T @ (h[:, None] * vecs) for h in block.values]
+        weight = diff * ratio
+        F = np.array([[2.0 * np.sum(weight * hp * hq) for hq in rotated] for hp in rotated])
+        return F, (vecs, ratio, rotated)
 
     def directions(self, F: np.ndarray) -> list[tuple[float, np.ndarray]]:
         """The weighted directions u of the gradient: :math:`F^+v`, or the eigenvectors of
@@ -109,19 +127,25 @@ class Objective:
         r""":math:`G = \sum_i c_i\Lambda^\dagger(2i[\hat h_{u_i}, L_{u_i}] - L_{u_i}^2)`, real
         symmetric (:math:`L = iK` with K real antisymmetric for real probes)."""
         directions = self.directions(ev.qfim)
-        pieces = []
-        for block, part in zip(self.channel.blocks, ev.parts):
+
+        def piece(item):
+            block, part = item
             if part is None:
-                pieces.append(None)
-                continue
+                return None
             vecs, ratio, rotated = part
             total = np.zeros((block.index.size,) * 2)
             for c, u in directions:
                 h_u = u @ block.values
                 K = vecs @ ((2.0 * ratio * sum(x * r for x, r in zip(u, rotated))) @ vecs.T)
                 total += c * (K @ K - 2.0 * np.subtract.outer(h_u, h_u) * K)
-            pieces.append(total)
+            return total
+
+        work = float(sum(b.index.size ** 3 for b in self.channel.blocks)) * 6 * len(directions)
+        pieces = map_blocks(piece, list(zip(self.channel.blocks, ev.parts)), work)
         G = self.channel.adjoint(pieces)
+        outside = ~self.channel.allowed
+        G[outside, :] = 0.0
+        G[:, outside] = 0.0                 # the probe stays on the allowed states
         return (G + G.T) / 2
 
 
@@ -191,8 +215,10 @@ angle)\hat x/|x|`."""
         if callback is not None:
             callback(len(history) - 1, history[-1])
         window = SEARCH["window"]
+        # below the precision of B (a nearly singular QFIM) a decrease is rounding noise
+        rtol = max(SEARCH["rtol"], last.precision if last is not None else 0.0)
         if len(history) > window and (history[-window - 1] - history[-1]) <= (
-                SEARCH["rtol"] * abs(history[-1])):
+                rtol * abs(history[-1])):
             cache["settled"] = True
             raise StopIteration
 
@@ -217,7 +243,8 @@ def descend(objective: Objective, psi: np.ndarray, *, max_iter: int = SEARCH["ma
     for _ in range(4):                      # a stationary point that is no fixed point: jump
         if not np.isfinite(ev.bound):
             return Run(ev, history, gaps, "not estimable", len(history) - 1)
-        ev, gap = _jumps(objective, ev, SEARCH["jumps"], history, gaps, callback)
+        budget = min(SEARCH["jumps"], max(0, max_iter - (len(history) - 1)))
+        ev, gap = _jumps(objective, ev, budget, history, gaps, callback)
         if gap <= gap_tol:
             status = "fixed point"
             break
@@ -230,4 +257,6 @@ def descend(objective: Objective, psi: np.ndarray, *, max_iter: int = SEARCH["ma
         status = "fixed point" if gap <= gap_tol else ("stationary" if success else "max_iter")
         if status != "stationary":
             break
+    if np.any(ev.psi < 0):           # the modulus has the same bound (channel docstring)
+        ev = objective.evaluate(np.abs(ev.psi))
     return Run(ev, history, gaps, status, len(history) - 1)

@@ -11,7 +11,7 @@ figure :math:`B(t)/t` has a best t.  It is found by bounded Brent search in :mat
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import scipy.optimize
 
@@ -34,10 +34,12 @@ def time_range(noise: NoiseModel, particles: int) -> tuple[float, float]:
     return 1e-3 / (max(rates) * max(1, particles)), 10.0 / min(rates)
 
 
-def best_time(figure: Callable[[float], float], low: float, high: float) -> tuple[float, float]:
-    """``(t*, figure(t*))`` minimising ``figure(t)`` over [low, high] (Brent in ln t); the
-    smallest value seen is returned, so a flat or noisy figure cannot make it worse."""
-    seen: dict[float, float] = {}
+def best_time(figure: Callable[[float], float], low: float, high: float,
+              also: Sequence[float] = ()) -> tuple[float, float]:
+    """``(t*, figure(t*))`` minimising ``figure(t)`` over [low, high] (Brent in ln t) and the
+    times ``also``; the smallest value seen is returned, so a flat or noisy figure cannot make
+    it worse."""
+    seen: dict[float, float] = {t: figure(t) for t in also}
 
     def objective(log_t: float) -> float:
         t = math.exp(log_t)

@@ -88,12 +88,6 @@ def test_ce_qfi_of_a_fully_dephased_ensemble_is_the_spread_alone():
         pytest.approx(4.0, rel=1e-14)
 
 
-C_ZERO_BUG = ("engine bug: ce_qfi treats c = 0 (eta = 1, a dephased ensemble at time 0) as "
-              "if the z^2/c term were 0 for every z instead of infinite for z != 0, so the "
-              "ensemble drops out: ce_qfi([3, 2], [1, -0.5], [0, 0], 1.5) = 2.25 instead of "
-              "(3 + 1 + 1.5)^2 = 30.25, discontinuous at c -> 0+; optimal_probe with "
-              "NoiseModel(dephasing=0.1, time=0.0), resources='fixed' reports limit 0")
-
 
 def test_ce_qfi_near_zero_noise_is_the_squared_spread():
     """c -> 0+ (eta -> 1): U(w) -> (sum_k n_k |w_k| + spread)^2, the noiseless Popoviciu
@@ -102,7 +96,6 @@ def test_ce_qfi_near_zero_noise_is_the_squared_spread():
     assert ce_qfi(n, w, np.full(2, 1e-12), 1.5) == pytest.approx((3 + 1 + 1.5) ** 2, rel=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason=C_ZERO_BUG)
 def test_ce_qfi_without_noise_is_the_squared_spread():
     """c = 0 exactly: the same limit."""
     n, w = np.array([3.0, 2.0]), np.array([1.0, -0.5])
@@ -317,7 +310,6 @@ def test_noiseless_task_limit_is_the_hardware_limit(case):
     assert task_limit(_limit_model(net, gammas), 1e-13, v) == pytest.approx(expected, rel=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason=C_ZERO_BUG)
 def test_dephased_ensembles_at_time_zero_give_the_hardware_limit():
     net = Network([QubitEnsemble(2), QubitEnsemble(2)])
     v = np.array([1.0, -1.0])

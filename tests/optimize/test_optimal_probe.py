@@ -202,22 +202,12 @@ def test_fixed_noiseless_with_an_optical_mode():
     recheck(res, v=[1, 0.1])
 
 
-@pytest.mark.xfail(strict=True, raises=QSNError, reason=(
-    "engine bug: optimal_probe builds the product state for its product_bound row and lets its "
-    "QSNError escape: any OpticalMode whose coherent state the cutoff truncates (every default "
-    "OpticalMode(cutoff), photons = cutoff) makes the whole call fail with 'cutoff = 2 "
-    "truncates a coherent state with 2 mean photons', though the search covers the mode"))
 def test_a_default_optical_mode_is_searched():
     net = Network([QubitEnsemble(2), OpticalMode(2)])
     res = optimal_probe(net, v=[1, 1], resources="fixed", seed=0)
     assert res.bound == pytest.approx(hardware_limit([1, 1], [2, 2]), rel=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: resources='fixed' does not keep an optical mode's photons: OpticalMode(11, "
-    "photons=1) is searched over all 12 Fock levels, giving bound = limit = 0.25 for v = (1, 3), "
-    "below compare(..., resources='fixed').limit = 9.0 (spread = 1 photon, 'no probe with at "
-    "most n_k particles on sensor k does better')"))
 def test_fixed_resources_keep_the_photons_of_a_mode():
     net = Network([QubitEnsemble(2), OpticalMode(11, photons=1)])
     res = optimal_probe(net, v=[1, 3], resources="fixed", seed=0)

@@ -195,9 +195,6 @@ def test_a_probe_without_information_is_not_estimable():
     assert run.status == "not estimable" and not run.converged and run.iterations == 0
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: descend's see-saw jumps run up to "
-                   "SEARCH['jumps'] = 50 iterations whatever max_iter says (max_iter=1 gives "
-                   "50 iterations); reported to the lead")
 @pytest.mark.parametrize("max_iter", [1, 3])
 def test_max_iter_caps_the_iterations(max_iter):
     _, _, objective, _ = _objective("one-dicke-dephasing")
