@@ -11,7 +11,10 @@ comparisons, with the see-saw of :mod:`~qsn_qutip.optimize.seesaw` on the exact 
 * :mod:`~qsn_qutip.optimize.search` — starts, allocations, the separable optimum;
 * :mod:`~qsn_qutip.optimize.limits` — the channel-extension bounds;
 * :mod:`~qsn_qutip.optimize.timing` — the interrogation time (per unit time);
-* :mod:`~qsn_qutip.optimize.result` — :class:`OptimalProbe`.
+* :mod:`~qsn_qutip.optimize.result` — :class:`OptimalProbe`;
+* :mod:`~qsn_qutip.optimize.readout` (with :mod:`~qsn_qutip.optimize.local_readout`) — the SLD
+  readout and the best local readout of the probe found (:meth:`OptimalProbe.readout`);
+* :mod:`~qsn_qutip.optimize.checkpoint` — resumable searches.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from __future__ import annotations
 from .api import optimal_probe
 from .channel import PhaseChannel
 from .limits import ce_qfi, task_limit, time_limit, total_limit
+from .readout import ReadoutReport, optimal_readout
 from .result import STATE_FORMAT, OptimalProbe, load_state
 
 __all__ = ["optimal_probe", "OptimalProbe", "PhaseChannel", "load_state", "STATE_FORMAT",
-           "ce_qfi", "task_limit", "time_limit", "total_limit"]
+           "ce_qfi", "task_limit", "time_limit", "total_limit", "optimal_readout",
+           "ReadoutReport"]

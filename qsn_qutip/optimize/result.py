@@ -109,6 +109,13 @@ class OptimalProbe:
         Dicke ensemble)."""
         return np.real(self.state.full().ravel()).reshape(self.network.ket_dims)
 
+    def readout(self, **options):
+        """What to build in the lab: the SLD readout and the best local readout of this probe,
+        with their CFIM bounds and ratios (:func:`~qsn_qutip.optimize.readout.optimal_readout`;
+        ``options``: ``phi``, ``seed``, ``restarts``, ``local``)."""
+        from .readout import optimal_readout        # readout builds on this module
+        return optimal_readout(self, **options)
+
     def rows(self) -> list[tuple[str, str]]:
         unit = "per unit time" if self.per == "time" else "per shot"
         out = [("optimised probe", number_text(self.bound, 7)),
