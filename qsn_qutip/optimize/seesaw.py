@@ -105,7 +105,7 @@ class Objective:
         block, sigma = item
         if not sigma.any():
             return None, None
-        lam, vecs = scipy.linalg.eigh(sigma, check_finite=False)
+        lam, vecs = scipy.linalg.eigh(sigma, driver="evd", check_finite=False)
         total = lam[:, None] + lam[None, :]
         diff = lam[:, None] - lam[None, :]
         ratio = np.divide(diff, total, out=np.zeros_like(total), where=total > self.cut)
