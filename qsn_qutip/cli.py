@@ -7,6 +7,16 @@
     times and the SQL and Heisenberg references; the JSON carries the unit strings.
 ``qsn check MODEL.toml``
     Validate the model file and explain it, computing nothing.
+``qsn optimize MODEL.toml [--json] [--seed N] [--restarts N] [--save-state FILE.npz]
+[--checkpoint FILE] [--quiet]``
+    Search the probe states of the model's network for the best bound on its task under its
+    ``[noise]`` and ``resources`` (:func:`~qsn_qutip.optimal_probe`; without a ``[noise]``
+    time, per unit time with the time optimised too) and print the best probe found next to
+    the limit no probe beats, the best sensor-separable probe and the product state.
+    Progress goes to stderr (a tqdm bar on a terminal when tqdm is installed, else one line
+    per search; none with ``--quiet``); ``--save-state`` writes the state
+    (:data:`~qsn_qutip.optimize.STATE_FORMAT`) for a model file's ``[[probes.state]] file =
+    ...``; ``--checkpoint`` records every finished search, and a rerun resumes from it.
 ``qsn draw MODEL.toml [-o FILE] [--layout auto|ring|line] [--style gallery|paper]``
     Draw the model's sensor network (an array of like sensors in a row, others on a ring).
 ``qsn demo [--n N]``
@@ -37,7 +47,8 @@ line on stderr and exits with code 2; nothing is written.  A warning (a probe st
 cut off by a mode's Fock cutoff) is one line, ``qsn: warning: ...``.  When the reader of the
 output goes away (``qsn demo | head``) the command stops quietly with code 141.
 
-Every JSON document (``qsn run --json``, ``qsn simulate --json``) carries ``provenance``: the
+Every JSON document (``qsn run --json``, ``qsn simulate --json``, ``qsn optimize --json``)
+carries ``provenance``: the
 package and its version, the model file's name and the SHA-256 of its content, so that a saved
 result can be traced to what produced it.
 """
@@ -171,6 +182,75 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(quiet: bool):
+    """(callback, close) for the progress lines of :func:`~qsn_qutip.optimal_probe`: a tqdm
+    bar on a terminal when tqdm is installed (the ``sweep`` extra), else one line per search
+    on stderr; nothing with ``--quiet``."""
+    import itertools
+    if quiet:
+        return None, lambda: None
+    if sys.stderr.isatty():
+        try:
+            import tqdm
+        except ImportError:
+            pass
+        else:
+            bar = tqdm.tqdm(desc="qsn optimize", unit=" searches", file=sys.stderr)
+
+            def tick(line: str) -> None:
+                bar.set_postfix_str(line, refresh=False)
+                bar.update(1)
+            return tick, bar.close
+    count = itertools.count(1)
+
+    def say(line: str) -> None:
+        print(f"qsn: optimize: search {next(count)}: {line}", file=sys.stderr, flush=True)
+    return say, lambda: None
+
+
+def _optimize(args: argparse.Namespace) -> int:
+    state_path = (_checked_output(args.save_state, formats=("npz",), option="--save-state")
+                  if args.save_state is not None else None)
+    if args.checkpoint is not None:
+        from ._io import writable_path
+        writable_path(args.checkpoint, "--checkpoint", in_place=True)
+    model = _model(args.model)
+    if model.field is not None:
+        raise QSNError(f"{model.source}: qsn optimize searches probe states in phases; a model "
+                       f"with a [field] section (SI units) is not supported yet")
+    from .optimize import optimal_probe
+    seed = model.seed if args.seed is None else args.seed
+    tick, close = _progress(args.quiet)
+    resume = {} if args.checkpoint is None else {"checkpoint": args.checkpoint}
+    try:
+        best = optimal_probe(model.network, v=model.v,
+                             weights=None if model.v is not None else model.weights,
+                             noise=model.noise, resources=model.resources, seed=seed,
+                             restarts=args.restarts, repeats=model.repeats, progress=tick,
+                             **resume)
+    except QSNError as err:
+        raise QSNError(f"{model.source}: {err}") from None
+    except KeyboardInterrupt:
+        print("qsn: interrupted" + (f"; rerun with --checkpoint {args.checkpoint} to resume"
+                                    if args.checkpoint else ""), file=sys.stderr)
+        return 130
+    finally:
+        close()
+    if state_path is not None:
+        best.save(state_path)
+    if args.json:
+        print(_json({"model": model.name, "provenance": _provenance(args.model), "seed": seed,
+                     **best.to_dict(),
+                     "state_file": None if state_path is None else str(state_path)}))
+    else:
+        print(f"{model.name}" + (f": {model.description}" if model.description else ""))
+        print(best)
+        if state_path is not None:
+            print(f"state: {state_path} (a model file reads it back as [[probes.state]] "
+                  f"file = \"{state_path.name}\")")
+    return 0
+
+
 def _check(args: argparse.Namespace) -> int:
     model = _model(args.model)
     print(model.describe())
@@ -235,12 +315,17 @@ def _simulated_probe(model: Model, name: str | None):
     or the model's first probe state (a reference strategy such as ``time-shared`` is not a
     state)."""
     from .probes import REFERENCES, STATE_PROBES, did_you_mean, probe_name
+    from .report.optimal import OPTIMAL
     labels = [probe_name(p) for p in model.probes]
     if name is None:
         for label, probe in zip(labels, model.probes):
-            if label not in REFERENCES:
+            if label not in REFERENCES and label != OPTIMAL:
                 return probe
         raise QSNError(f"{model.source}: the model lists no probe state to simulate")
+    if name == OPTIMAL:
+        raise QSNError(f"{model.source}: {OPTIMAL!r} is found by a search: run qsn optimize "
+                       f"MODEL --save-state FILE.npz, add it as [[probes.state]] file = "
+                       f"\"FILE.npz\" and simulate that probe")
     if name in labels:
         return model.probes[labels.index(name)]
     if name in STATE_PROBES:
@@ -371,6 +456,30 @@ def _figure_commands(commands) -> None:
     figures.set_defaults(run=_figures)
 
 
+def _optimize_command(commands) -> None:
+    optimize = commands.add_parser(
+        "optimize", help="search the best probe of a model file and the limit no probe beats",
+        description="Search the probe states of the model's network for the best bound on its "
+                    "task, under its [noise] (without a time: per unit time, the time "
+                    "optimised too) and resources; print the best probe found next to the "
+                    "limit no probe beats, the best sensor-separable probe and the product "
+                    "state.")
+    optimize.add_argument("model", help="the model file (TOML)")
+    optimize.add_argument("--json", action="store_true", help="print one JSON document")
+    optimize.add_argument("--seed", type=_count("--seed", 0), metavar="N",
+                          help="seeds the random starts, an integer >= 0 (default: the "
+                               "model's [probes] seed, else unseeded)")
+    optimize.add_argument("--restarts", type=_count("--restarts", 0), default=2, metavar="N",
+                          help="random starts per search besides the menu probes (default 2)")
+    optimize.add_argument("--save-state", metavar="FILE.npz",
+                          help="write the state found (reusable as [[probes.state]] file = "
+                               "...)")
+    optimize.add_argument("--checkpoint", metavar="FILE",
+                          help="record every finished search here; rerunning resumes")
+    optimize.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    optimize.set_defaults(run=_optimize)
+
+
 def _build_parser() -> _Parser:
     parser = _Parser(prog="qsn", description="Networks of quantum sensors on QuTiP.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -384,6 +493,8 @@ def _build_parser() -> _Parser:
     check = commands.add_parser("check", help="validate and explain a model file")
     check.add_argument("model", help="the model file (TOML)")
     check.set_defaults(run=_check)
+
+    _optimize_command(commands)
 
 
     demo = commands.add_parser("demo", help="the gradient-magnetometry comparison table")

@@ -283,6 +283,14 @@ ROWS = [
     ("compare-noise-3x", lambda: qsn_qutip.compare(
         NET, v=[1, 1], probes=[("mine", 3 * PSI)], noise=qsn_qutip.NoiseModel(dephasing=0.1)),
      "normalised", None),
+    ("compare-seed-negative", lambda: qsn_qutip.compare(NET, v=[1, 1], probes=["optimal"],
+                                                        seed=-1), "seed", None),
+    ("compare-seed-float", lambda: qsn_qutip.compare(NET, v=[1, 1], probes=["optimal"],
+                                                     seed=0.5), "seed", None),
+    ("compare-probe-optimum", lambda: qsn_qutip.compare(NET, v=[1, 1], probes=["optimum"]),
+     r"probes\[0\].*'optimal'", None),
+    ("compare-time-none-no-rate", lambda: qsn_qutip.compare(
+        NET, v=[1, 1], noise=qsn_qutip.NoiseModel(transmission=0.9, time=None)), "time", None),
     ("simulate-task-seed", lambda: qsn_qutip.simulate_task(NET, "ghz", v=[1, 1], seed=-1),
      "seed", None),
     ("simulate-task-trials-huge", lambda: qsn_qutip.simulate_task(

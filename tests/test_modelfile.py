@@ -192,7 +192,10 @@ BAD = {
         GOOD + '[[probes.state]]\nname = "x"\nterms = [{basis = [0, 7], amplitude = 1}]\n',
         "cutoff too small"),
     "invalid-toml": ("[[sensor]\nkind = 1", "not valid TOML"),
-    "noise-without-time": (GOOD + "[noise]\ndephasing = 0.1\n", r"noise\.time.*missing"),
+    # without a time every probe is compared at its own best time (issue 11), which needs a
+    # function: all parameters with weights are refused in one line
+    "noise-without-time": (GOOD.replace("function = [1, 1]", "weights = [1, 1]")
+                           + "[noise]\ndephasing = 0.1\n", r"noise\.time.*missing"),
     "noise-unknown-key": (GOOD + "[noise]\ndephasng = 0.1\ntime = 1\n",
                           "noise.dephasng.*did you mean 'dephasing'"),
     "noise-negative-rate": (GOOD + "[noise]\ndephasing = -0.1\ntime = 1\n", "dephasing"),

@@ -9,7 +9,11 @@ one :class:`ProbeResult` per probe (with the constraints it satisfies), the limi
 beats under the constraint where it is known, and a :class:`Verdict` that ranks only the
 probes under the constraint (:mod:`qsn_qutip.report.verdict`).
 
-The built-in probes and the task live in :mod:`qsn_qutip.probes`, the one registry.
+The built-in probes and the task live in :mod:`qsn_qutip.probes`, the one registry; the
+optimised probe ``"optimal"`` (opt-in: a search) in :mod:`qsn_qutip.report.optimal`, and how a
+probe state becomes a row in :mod:`qsn_qutip.report.rows`.  A noise model without a time
+(``noise.time`` None) compares every probe at its own optimal interrogation time, per unit
+time.
 """
 
 from __future__ import annotations
@@ -22,88 +26,22 @@ import numpy as np
 import qutip
 
 from ..errors import QSNError
-from .._checks import as_real_vector
+from .._checks import as_positive_int, as_real_vector
 from .._io import html_table, json_ready
-from ..estimation.qfim import qfim
 from ..network import Network
 from ..operators import phi_dependent
-from ..noise import NoiseModel, apply_noise, noisy_qfim, optimal_interrogation_time
-from ..options import tolerances
+from ..noise import NoiseModel
+from ..optimize import OptimalProbe
 from ..probes import (BUILTIN_PROBES, DEFAULT_PROBES, PROBES, REFERENCES, SEPARABLE, Task,
                       build_probe, check_resources, fits, parse_probe, probe_name,
                       several_parameters)
 from ..probes.resources import describe_resources
+from . import optimal as optimised
 from . import verdict as judge
+from .rows import ProbeResult, is_product, not_applicable, per_unit_time, state_row
 
 __all__ = ["compare", "build_probe", "Comparison", "ProbeResult", "Verdict", "BUILTIN_PROBES",
            "DEFAULT_PROBES", "SEPARABLE", "REFERENCES"]
-
-
-@dataclasses.dataclass
-class ProbeResult:
-    r"""One probe evaluated on the task.
-
-    Attributes
-    ----------
-    name : str
-    allocation : list of int or None
-        Particles on each sensor that carries parameters (None for the time-shared
-        strategy, see ``note``).
-    resources : float or None
-        Mean resource :math:`\mathrm{Tr}(\hat R\rho)` per shot.
-    qfim : numpy.ndarray or None
-        The QFIM (per-shot average Fisher information for ``time-shared``).
-    bound : float or None
-        The bound on the task's figure of merit (``inf`` when not estimable); None when the
-        probe does not apply, with the reason in ``note``.
-    separable : bool or None
-        Whether the probe is sensor-separable (None when unknown: a mixed user state).
-    note : str
-    optimal_time : float or None
-        With a noise model: the interrogation time t* that maximises the information per unit
-        total time on the task's function of the frequencies :math:`\omega` (:math:`\phi=\omega t`).
-    omega_bound : float or None
-        With a noise model: :math:`\mathrm{Var}(\theta_\omega)\,T` at t* — the variance bound
-        on the frequency function times the total interrogation time T.
-    satisfies : tuple of str
-        The resource constraints (``"total"``, ``"fixed"``) the probe satisfies
-        (:func:`~qsn_qutip.probes.satisfies`); empty for a reference or a probe that does not
-        apply.
-    fits : dict
-        Per constraint, None or the reason the probe does not satisfy it.
-    ranked : bool
-        Ranked by the verdict: it applies, is not a reference, and satisfies the comparison's
-        constraint.
-    rank_note : str
-        Why an applicable probe is not ranked.
-    resource_note : str
-        Set when the probe's mean resource differs from that of the best separable probe.
-    """
-
-    name: str
-    allocation: list[int] | None
-    resources: float | None
-    qfim: np.ndarray | None
-    bound: float | None
-    separable: bool | None
-    note: str = ""
-    optimal_time: float | None = None
-    omega_bound: float | None = None
-    satisfies: tuple[str, ...] = ()
-    fits: dict = dataclasses.field(default_factory=dict)
-    ranked: bool = False
-    rank_note: str = ""
-    resource_note: str = ""
-
-    @property
-    def applies(self) -> bool:
-        """True when the probe could be evaluated."""
-        return self.bound is not None
-
-    @property
-    def notes(self) -> str:
-        """Every note of the probe, for tables: its own, why it is not ranked, its resources."""
-        return "; ".join(n for n in (self.note, self.rank_note, self.resource_note) if n)
 
 
 @dataclasses.dataclass
@@ -165,6 +103,11 @@ class Comparison:
         depend on it (commuting generators, no point given).
     phi_note : str
         How ``phi`` was chosen (printed under the table).
+    optimal : OptimalProbe or None
+        With ``"optimal"`` among the probes: what :func:`~qsn_qutip.optimal_probe` found, with
+        the limit no probe beats under the noise and the constraint; the table's ``optimal:``
+        line and the JSON's ``limit.optimal`` state "entanglement can gain at most X here; the
+        best probe found gains Y" (:func:`qsn_qutip.report.optimal.gain_sentence`).
     """
 
     network: Network
@@ -179,6 +122,7 @@ class Comparison:
     limit_note: str = ""
     phi: np.ndarray | None = None
     phi_note: str = ""
+    optimal: OptimalProbe | None = None
 
     def __getitem__(self, name: str) -> ProbeResult:
         for probe in self.probes:
@@ -209,16 +153,20 @@ class Comparison:
                 entry.update(optimal_time=p.optimal_time, omega_bound=p.omega_bound)
             probes.append(entry)
         noise = None if self.noise is None else {
-            key: np.asarray(value, dtype=float)
+            key: None if value is None else np.asarray(value, dtype=float)
             for key, value in dataclasses.asdict(self.noise).items()}
+        limit = {"bound": self.limit, "note": self.limit_note}
+        if self.optimal is not None:
+            limit["optimal"] = optimised.summary(self.optimal)
         return json_ready({
             "parameters": self.network.n_params,
             "task": {"function": self.v, "weights": self.weights, "repeats": self.repeats,
                      "noise": noise, "description": self.task, "phi": self.phi,
-                     "phi_note": self.phi_note},
+                     "phi_note": self.phi_note,
+                     "per": "time" if per_unit_time(self.noise) else "shot"},
             "resources": {"constraint": self.resources,
                           "description": describe_resources(self.resources, self.network)},
-            "limit": {"bound": self.limit, "note": self.limit_note},
+            "limit": limit,
             "probes": probes,
             "verdict": dataclasses.asdict(self.verdict)})
 
@@ -241,6 +189,9 @@ class Comparison:
             for p in summary["probes"]:
                 row[f"{p['name']}:t*"] = p.get("optimal_time")
                 row[f"{p['name']}:Var*T"] = p.get("omega_bound")
+        if self.optimal is not None:
+            row.update({"optimal:limit": self.optimal.limit,
+                        "optimal:max_gain": self.optimal.max_gain})
         row.update(best=self.verdict.best, ratio=self.verdict.ratio, resources=self.resources,
                    notes=" | ".join(f"{p.name}: {p.notes}" for p in self.probes
                                     if p.notes and not p.ranked))
@@ -271,7 +222,11 @@ class Comparison:
         lines = [f"task: {self.task}; repeats mu = {self.repeats}",
                  f"resources: {describe_resources(self.resources, self.network)}; the verdict "
                  f"ranks the probes under it"]
-        if noisy:
+        if per_unit_time(self.noise):
+            lines.append(f"noise: {_describe_noise(self.noise)}; no interrogation time given: "
+                         f"every probe at its own optimal time t*, bounds per unit time "
+                         f"(Var*T/mu, Var*T = variance of the frequency function x total time)")
+        elif noisy:
             lines.append(f"noise: {_describe_noise(self.noise)}; bounds for the phases "
                          f"phi = omega t at t = {self.noise.time:g}; t* = optimal interrogation "
                          f"time, Var*T = variance of the frequency function x total time at t*")
@@ -281,9 +236,12 @@ class Comparison:
                      f"{'/best sep.':>10} {'satisfies':<11}"
                      + (f" {'t*':>10} {'Var*T':>11}" if noisy else ""))
         lines.extend(self._row(p, best_sep, noisy) for p in self.probes)
-        noiseless = " (noiseless: noise only raises the bounds)" if noisy else ""
+        noiseless = (" (noiseless: noise only raises the bounds)"
+                     if noisy and not per_unit_time(self.noise) else "")
         lines.append(f"limit: {self.limit:.6g}{noiseless}; {self.limit_note}"
                      if self.limit is not None else f"limit: {self.limit_note}")
+        if self.optimal is not None:
+            lines.append(f"optimal: {optimised.gain_sentence(self.optimal)}")
         marks = [f"(x): not under the {self.resources} constraint, not ranked" for p in self.probes
                  if p.applies and not p.ranked and p.name not in REFERENCES][:1]
         marks += ["(ref): a reference strategy, not ranked" for p in self.probes
@@ -320,7 +278,8 @@ class Comparison:
                          "+".join(sorted(p.satisfies, reverse=True)) or None,
                          *([p.optimal_time, p.omega_bound] if noisy else []), p.notes])
         tail = [line for line in str(self).splitlines()
-                if line.startswith(("limit:", "(x)", "(ref)", "*:", "verdict:", "why:"))]
+                if line.startswith(("limit:", "optimal:", "(x)", "(ref)", "*:", "verdict:",
+                                    "why:"))]
         return html_table(header, rows, caption=f"task: {self.task}; repeats μ = "
                           f"{self.repeats}; resources: {self.resources}", notes=tail)
 
@@ -343,69 +302,25 @@ def _describe_noise(noise: NoiseModel) -> str:
     return ", ".join(parts) or "none"
 
 
-def _is_product(state: qutip.Qobj, network: Network) -> bool | None:
-    """True/False for a ket (every sensor's reduced state pure or not), None for a mixed state."""
-    if not state.isket:
-        return None
-    if len(network.sensors) == 1:
-        return True
-    return all(abs((network.reduced_state(state, k) ** 2).tr() - 1) < tolerances.purity_atol
-               for k in range(len(network.sensors)))
-
-
-def _allocation(network: Network) -> list[int]:
-    """Particles on each sensor that carries parameters."""
-    return [network.particles[k] for k in network.sensing]
-
-
-def _state_probe(name: str, network: Network, state: qutip.Qobj, task: Task,
-                 noise: NoiseModel | None, separable: bool | None,
-                 given: Network, phi: np.ndarray | None = None) -> ProbeResult:
-    """A probe state on ``network`` (the hardware ``given``, or a re-allocation of it)."""
-    resources = network.mean_resource(state)
-    fit = fits(given, network, state)
-    met = tuple(k for k, why in fit.items() if why is None)
-    if noise is None:
-        F = qfim(state, network.local_generators, phi=phi)
-        return ProbeResult(name, _allocation(network), resources, F, task.bound(F), separable,
-                           satisfies=met, fits=fit)
-    F = noisy_qfim(apply_noise(state, network, noise), network, phi=phi)
-    result = ProbeResult(name, _allocation(network), resources, F, task.bound(F), separable,
-                         satisfies=met, fits=fit)
-    v = task.v if task.v is not None else (np.ones(1) if network.n_params == 1 else None)
-    if v is not None and any(rate > 0 for rate in noise.rates):
-        try:
-            best = optimal_interrogation_time(state, network, noise, v=v)
-        except QSNError as err:
-            result.note = f"no optimal interrogation time: {err}"
-        else:
-            result.optimal_time, result.omega_bound = best.time, 1.0 / best.value
-    return result
-
-
-def _not_applicable(name: str, network: Network, reason: str) -> ProbeResult:
-    return ProbeResult(name, _allocation(network), None, None, None, name in SEPARABLE, reason)
-
-
 def _builtin(name: str, network: Network, task: Task, noise: NoiseModel | None,
              phi: np.ndarray | None = None) -> ProbeResult:
     """A built-in probe of the registry evaluated on the task (or why it does not apply)."""
     probe = PROBES[name]
     if probe.is_reference:
         if noise is not None:
-            return _not_applicable(name, network, f"the {name} reference is computed "
-                                                  f"without noise")
+            return not_applicable(name, network, f"the {name} reference is computed "
+                                                 f"without noise")
         problem = several_parameters(network)
         if problem:
-            return _not_applicable(name, network, f"needs one parameter per sensor ({problem})")
+            return not_applicable(name, network, f"needs one parameter per sensor ({problem})")
         ref = probe.reference(network, task.direction)
         return ProbeResult(name, None, ref.resources, ref.qfim, task.bound(ref.qfim),
                            probe.separable, ref.note, fits=fits(network, network, None))
     try:
         state, net = build_probe(name, network, task.v, task.direction)
     except QSNError as err:
-        return _not_applicable(name, network, str(err))
-    return _state_probe(name, net, state, task, noise, probe.separable, network, phi)
+        return not_applicable(name, network, str(err))
+    return state_row(name, net, state, task, noise, probe.separable, network, phi)
 
 
 def _point(network: Network, phi) -> tuple[np.ndarray | None, str]:
@@ -420,11 +335,63 @@ def _point(network: Network, phi) -> tuple[np.ndarray | None, str]:
     return None, ""
 
 
+def _parsed(probes, network: Network) -> list:
+    """The probes of :func:`compare`, checked: names (built-in or ``"optimal"``) and
+    ``(name, state)`` pairs, distinct."""
+    if isinstance(probes, str) or not isinstance(probes, Sequence) or not probes:
+        raise QSNError("probes must be a non-empty list of probe names or (name, state) pairs")
+    parsed = [optimised.check_probe_name(probe, f"probes[{k}]") if isinstance(probe, str) and
+              probe not in PROBES else parse_probe(probe, network, argument=f"probes[{k}]")
+              for k, probe in enumerate(probes)]
+    names = [probe_name(probe) for probe in parsed]
+    if len(set(names)) != len(names):
+        raise QSNError(f"probe names must be distinct, got {names}")
+    return parsed
+
+
+def _evaluate(probes: list, network: Network, task: Task, noise: NoiseModel | None,
+              resources: str, seed, point) -> tuple[list[ProbeResult], OptimalProbe | None]:
+    """Every probe's row, and what the optimiser found when ``"optimal"`` is listed."""
+    results, found = [], None
+    for probe in probes:
+        if probe == optimised.OPTIMAL:
+            row, found = optimised.optimal_row(network, task, noise, resources, seed, point)
+        elif isinstance(probe, str):
+            row = _builtin(probe, network, task, noise, point)
+        else:
+            row = state_row(probe[0], network, probe[1], task, noise,
+                            is_product(probe[1], network), network, point)
+            note = network.truncation_note(probe[1], probe[0])   # cut off by a Fock cutoff
+            if note:
+                row.note = "; ".join(n for n in (row.note, note) if n)
+        results.append(row)
+    if not any(r.applies for r in results):
+        raise QSNError("no probe applies to this network and task: "
+                       + "; ".join(f"{r.name}: {r.note}" for r in results))
+    return results, found
+
+
+def _limit(network: Network, task: Task, resources: str, noise: NoiseModel | None,
+           found: OptimalProbe | None) -> tuple[float | None, str]:
+    """The comparison's limit: the noiseless one of :func:`~qsn_qutip.report.verdict.limit`
+    per shot; per unit time (``noise.time`` None) the optimiser's, when it ran."""
+    if not per_unit_time(noise):
+        return judge.limit(network, task, resources)
+    if found is not None:
+        return found.limit, ("limit per unit time under this noise and constraint (the "
+                             "channel-extension bound of qsn_qutip.optimize.limits): no probe "
+                             "goes below")
+    return None, ("no limit stated per unit time: without noise the information grows "
+                  "without bound with t; add \"optimal\" to the probes for the limit under "
+                  "this noise")
+
+
 def compare(network: Network, v: Sequence[float] | None = None,
             weights: Sequence[float] | None = None,
             probes: Sequence[str | tuple[str, qutip.Qobj]] = DEFAULT_PROBES,
             repeats: int = 1, noise: NoiseModel | None = None,
-            resources: str = "total", phi: Sequence[float] | None = None) -> Comparison:
+            resources: str = "total", phi: Sequence[float] | None = None, *,
+            seed: int | None = None) -> Comparison:
     r"""Evaluate probes on one task, under one resource constraint, and say which wins and why.
 
     Parameters
@@ -435,15 +402,21 @@ def compare(network: Network, v: Sequence[float] | None = None,
     weights : sequence of float, optional
         Diagonal weights W for estimating all parameters (default: all ones, when v is None).
     probes : sequence
-        Built-in names (:data:`BUILTIN_PROBES`) and/or ``(name, state)`` pairs of the user's
-        own kets or density matrices on the network.
+        Built-in names (:data:`BUILTIN_PROBES`), ``"optimal"`` (the best probe
+        :func:`~qsn_qutip.optimal_probe` finds for this network, task, noise and constraint,
+        with the limit no probe beats: :mod:`qsn_qutip.report.optimal`; opt-in, a search
+        takes seconds to minutes) and/or ``(name, state)`` pairs of the user's own kets or
+        density matrices on the network.
     repeats : int
         :math:`\mu`; every bound is divided by it.
     noise : NoiseModel, optional
         Decoherence during the interrogation time ``noise.time``: the bounds are then for the
         phases :math:`\phi = \omega t` of the noisy probes, and each probe also gets its
         optimal interrogation time for the frequencies (``optimal_time``, ``omega_bound``)
-        when the task is a function (or there is one parameter).
+        when the task is a function (or there is one parameter).  ``noise.time`` None
+        compares every probe at its own optimal time: bounds per unit time,
+        :math:`v^TF_\phi(t^*)^{+}v/(\mu t^*)` (a function, or one parameter; ``"optimal"``
+        optimises the time with the state).
     resources : {"total", "fixed"}
         The constraint the verdict ranks under (:mod:`qsn_qutip.probes.resources`):
         ``"total"``, the paper's (the N particles of the network allocated freely across the
@@ -455,6 +428,8 @@ def compare(network: Network, v: Sequence[float] | None = None,
         do not commute (the QFIM then depends on it, Theorem 2's setting); without it such a
         network is evaluated at :math:`\phi = 0`, and the result says so
         (:attr:`Comparison.phi`, :attr:`Comparison.phi_note`).
+    seed : int, optional
+        Seeds the random starts of ``"optimal"`` (reproducible with it).
 
     Returns
     -------
@@ -478,34 +453,26 @@ def compare(network: Network, v: Sequence[float] | None = None,
     if noise is not None and not isinstance(noise, NoiseModel):
         raise QSNError(f"noise must be a NoiseModel, got {type(noise).__name__}")
     resources = check_resources(resources)
+    seed = None if seed is None else as_positive_int(seed, "seed", minimum=0)
+    if noise is not None and noise.time is None and not any(r > 0 for r in noise.rates):
+        raise QSNError("noise: time=None compares every probe at its own best interrogation "
+                       "time, which needs a rate that grows with time (dephasing, decay ...); "
+                       "give noise.time")
     noise = None if noise is None or noise.is_trivial() else noise
     task = Task(network.n_params, v, weights, repeats)
     point, phi_note = _point(network, phi)
-    if isinstance(probes, str) or not isinstance(probes, Sequence) or not probes:
-        raise QSNError("probes must be a non-empty list of probe names or (name, state) pairs")
-    probes = [parse_probe(probe, network, argument=f"probes[{k}]")
-              for k, probe in enumerate(probes)]
-    names = [probe_name(probe) for probe in probes]
-    if len(set(names)) != len(names):
-        raise QSNError(f"probe names must be distinct, got {names}")
-    results = [_builtin(probe, network, task, noise, point) if isinstance(probe, str) else
-               _state_probe(probe[0], network, probe[1], task, noise,
-                            _is_product(probe[1], network), network, point)
-               for probe in probes]
-    for probe, result in zip(probes, results):      # a user's state cut off by a Fock cutoff
-        note = None if isinstance(probe, str) else network.truncation_note(probe[1], probe[0])
-        if note:
-            result.note = "; ".join(n for n in (result.note, note) if n)
-    if not any(r.applies for r in results):
-        raise QSNError("no probe applies to this network and task: "
-                       + "; ".join(f"{r.name}: {r.note}" for r in results))
+    results, found = _evaluate(_parsed(probes, network), network, task, noise, resources,
+                               seed, point)
     best, best_sep = judge.rank(results, resources)
-    bound, bound_note = judge.limit(network, task, resources)
+    bound, bound_note = _limit(network, task, resources, noise, found)
     unequal = judge.flag_resources(results, best_sep, best)
     ratio = (best.bound / best_sep.bound if best is not None and best_sep is not None
              and np.isfinite(best_sep.bound) and best_sep.bound > 0 else None)
     verdict = Verdict(best.name if best else None, best_sep.name if best_sep else None, ratio,
                       judge.reason(network, task, results, resources, best, best_sep, bound,
-                                   unequal, noise is not None), resources, not unequal)
+                                   unequal, noise is not None,
+                                   None if found is None else
+                                   optimised.gain_sentence(found, short=True)),
+                      resources, not unequal)
     return Comparison(network, task.v, task.weights, task.repeats, results, verdict, noise,
-                      resources, bound, bound_note, point, phi_note)
+                      resources, bound, bound_note, point, phi_note, found)

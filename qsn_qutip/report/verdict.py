@@ -147,7 +147,8 @@ def _outside(network: Network) -> str:
             f"assumes one identical commuting generator per sensor; the paper says only that "
             f"for global properties of a network 'the optimal protocol ... often requires "
             f"sensor-entangled states'. The best probe here needs a search over probe states "
-            f"(the optimal-probes issue); the table compares the listed probes only.")
+            f"(\"optimal\" among the probes, where the search covers the network); the table "
+            f"compares the listed probes only.")
 
 
 def _best_entangled(results: list):
@@ -222,8 +223,11 @@ def _per_unit_time(results: list) -> str:
 
 
 def reason(network: Network, task: Task, results: list, resources: str, best, best_sep,
-           bound: float | None, unequal: list[str], noisy: bool = False) -> str:
-    """The statement of the paper that explains the result, with the caveats of this table."""
+           bound: float | None, unequal: list[str], noisy: bool = False,
+           optimal: str | None = None) -> str:
+    """The statement of the paper that explains the result, with the caveats of this table;
+    ``optimal``: what the optimiser found (:func:`qsn_qutip.report.optimal.gain_sentence`),
+    stated after the menu."""
     if best is not None and not np.isfinite(best.bound):
         text = ("no probe estimates this task: every bound is infinite (a weighted direction "
                 "lies outside the range of every QFIM).")
@@ -236,10 +240,12 @@ def reason(network: Network, task: Task, results: list, resources: str, best, be
             text = (_outside(network) if several_parameters(network) else
                     _global(network, task, results, resources, best_sep, bound))
     text += _per_unit_time(results) + _below(results, best, resources)
-    if noisy and best is not None:
+    if optimal is not None:
+        text += f" Searching the probe states (optimal): {optimal}."
+    elif noisy and best is not None:
         text += (" With noise no closed form gives the best probe: the listed probes are "
-                 "compared, and finding the best one needs a search over probe states (the "
-                 "optimal-probes issue, not yet available).")
+                 "compared; add \"optimal\" to the probes to search the probe states for the "
+                 "best one and the limit no probe beats.")
     text += _time_shared(task, results)
     if unequal:
         text += (f" Not like for like: the probes use different mean resources "

@@ -26,11 +26,16 @@ A model file describes what a lab would write on a whiteboard::
                                         # (the paper's, default) or "fixed" (the hardware's)
 
     [probes]
-    compare = ["ghz", "local-ghz", "product", "optimal-separable"]
+    compare = ["ghz", "local-ghz", "product", "optimal-separable", "optimal"]
+    # seed = 1                          # seeds the search of "optimal" (the best probe found)
 
     [[probes.state]]                    # optional: a probe typed in by hand
     name = "my GHZ"
     terms = [{basis = [4, 0], amplitude = 1}, {basis = [0, 4], amplitude = [0, 1]}]
+
+    [[probes.state]]                    # or a state saved by qsn optimize --save-state
+    name = "found"
+    file = "found.npz"                  # relative to this file's folder
 
     [noise]                             # optional: decoherence during the interrogation
     dephasing = 0.1                     # gamma per qubit: coherence decays as exp(-gamma t)
@@ -52,7 +57,20 @@ down (:math:`m = n/2 - k`), for a mode the photon number, for an atom the level.
 is a real number or ``[re, im]``; the state is normalised.  ``[noise]`` maps to a
 :class:`~qsn_qutip.noise.NoiseModel` (``loss`` to its ``transmission``; a rate is one number or
 one per sensor): the bounds are then those of the noisy probes at ``time``, and each probe also
-gets its optimal interrogation time for the frequencies.
+gets its optimal interrogation time for the frequencies.  Without ``time`` (rates only) the
+time is left to be chosen (``NoiseModel(time=None)``): every probe is compared at its own
+optimal interrogation time, per unit time (a function task, or one parameter), ``"optimal"``
+and ``qsn optimize`` optimise the time with the state.
+
+``"optimal"`` in ``compare`` (opt-in, a search of seconds to minutes) adds the best probe
+:func:`~qsn_qutip.optimal_probe` finds under the model's noise and ``resources``, and the
+limit no probe beats (:mod:`qsn_qutip.report.optimal`).  A ``[[probes.state]]`` ``file`` is a
+state saved by :meth:`~qsn_qutip.optimize.OptimalProbe.save` (``qsn optimize --save-state``),
+read by :func:`~qsn_qutip.optimize.load_state` in the array format
+:data:`~qsn_qutip.optimize.STATE_FORMAT`: NumPy ``.npz`` with ``amplitudes`` (complex, the ket
+in the network's basis, sensor-major: for qubits in the Dicke basis index k = n/2 - m),
+``dims`` (the network's ket dims) and ``particles``; it must live on the model's sensors
+(:mod:`qsn_qutip.modelfile.probes`).
 
 :func:`load_model` reads and validates a file and returns a :class:`Model`; every problem is a
 :class:`~qsn_qutip.QSNError` whose message names the file, the key, its TOML line where it
@@ -62,21 +80,20 @@ can, and what was expected.
 from __future__ import annotations
 
 import dataclasses
-import re
 import tomllib
 from pathlib import Path
 
 import numpy as np
-import qutip
 
-from .errors import QSNError
-from .magnetometry.modelkeys import PLACEMENT_KEYS, FieldSetup, ModelKeyError, field_setup
-from .network import Network
-from .noise import NoiseModel
-from .probes import (BUILTIN_PROBES, RESOURCES, Task, check_resources, default_probes,
-                     did_you_mean, probe_name)
-from .report import Comparison, compare
-from .sensors import KINDS, Sensor
+from ..errors import QSNError
+from ..magnetometry.modelkeys import PLACEMENT_KEYS, FieldSetup, ModelKeyError, field_setup
+from ..network import Network
+from ..noise import NoiseModel
+from ..probes import RESOURCES, Task, check_resources, did_you_mean, probe_name
+from ..report import Comparison, compare
+from ..sensors import KINDS, Sensor
+from .probes import probe_table
+from .source import Source, expect, unknown_keys
 
 __all__ = ["Model", "load_model", "parse_model", "model_from_dict", "read_toml"]
 
@@ -119,6 +136,8 @@ class Model:
     phi : numpy.ndarray or None
         ``[task] phi``: the point the QFIMs are evaluated at (it matters only for generators
         that do not commute; None: :func:`~qsn_qutip.report.compare` uses 0 and says so).
+    seed : int or None
+        ``[probes] seed``: seeds the search of ``"optimal"`` (and of ``qsn optimize``).
     field : FieldSetup or None
         The ``[field]``, ``[time]`` and ``[readout]`` sections
         (:mod:`qsn_qutip.magnetometry.modelkeys`): v is then the phase-space task of the first
@@ -138,6 +157,7 @@ class Model:
     resources: str = "total"
     field: FieldSetup | None = None
     phi: np.ndarray | None = None
+    seed: int | None = None
 
     def compare(self) -> Comparison:
         """Run :func:`~qsn_qutip.report.compare` on this model (with a ``[field]``:
@@ -146,7 +166,7 @@ class Model:
             return self.field.compare(self.probes, self.noise, self.repeats, self.resources)
         return compare(self.network, v=self.v, weights=self.weights, probes=self.probes,
                        repeats=self.repeats, noise=self.noise, resources=self.resources,
-                       phi=self.phi)
+                       phi=self.phi, seed=self.seed)
 
     def describe(self) -> str:
         """A few lines explaining the model without computing anything."""
@@ -167,8 +187,10 @@ class Model:
         if self.field is not None:
             lines.extend(self.field.describe())
         if self.noise is not None:
-            lines.append((f"noise for an interrogation time t = {self.noise.time:g}: "
-                          if self.field is None else "noise (rates in s^-1): ")
+            lines.append(("noise (rates in s^-1): " if self.field is not None else
+                          "noise per unit time, every probe at its own best interrogation "
+                          "time: " if self.noise.time is None else
+                          f"noise for an interrogation time t = {self.noise.time:g}: ")
                          + ", ".join(f"{f.name} = {getattr(self.noise, f.name)}"
                                      for f in dataclasses.fields(self.noise)
                                      if f.name != "time"))
@@ -189,83 +211,34 @@ class Model:
                 "the paper's theorems (Theorem 2 is for all parameters with weights)")
 
 
-class _Source:
-    """The text of a model file, for error messages that point at a TOML line."""
-
-    def __init__(self, text: str, origin: str):
-        self.lines = text.splitlines()
-        self.origin = origin
-
-    def _line_of(self, key: str, table: str | None = None, index: int = 0) -> int | None:
-        """1-based line of ``key`` (inside the index-th ``[[table]]`` / ``[table]`` if given)."""
-        start, stop = 0, len(self.lines)
-        if table is not None:
-            headers = [i for i, line in enumerate(self.lines)
-                       if re.match(rf"\s*\[\[?\s*{re.escape(table)}\s*\]?\]", line)]
-            if index >= len(headers):
-                return None
-            start = headers[index]
-            later = [i for i, line in enumerate(self.lines)
-                     if i > start and re.match(r"\s*\[", line)]
-            stop = later[0] if later else len(self.lines)
-            if key is None:
-                return start + 1
-        for i in range(start, stop):
-            if re.match(rf"\s*{re.escape(key)}\s*=", self.lines[i]):
-                return i + 1
-        return start + 1 if table is not None else None
-
-    def error(self, where: str, message: str, *, key: str | None = None,
-              table: str | None = None, index: int = 0) -> QSNError:
-        line = self._line_of(key, table, index) if (key or table) else None
-        at = f" (line {line})" if line else ""
-        return QSNError(f"{self.origin}: {where}{at}: {message}")
-
-
-def _expect(source: _Source, value, types, where: str, what: str, **locate):
-    if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
-        raise source.error(where, f"expected {what}, got {value!r}", **locate)
-    if not isinstance(value, types):
-        raise source.error(where, f"expected {what}, got {value!r}", **locate)
-    return value
-
-
-def _unknown_keys(source: _Source, mapping: dict, known: set, where: str, **locate) -> None:
-    for key in mapping:
-        if key not in known:
-            raise source.error(f"{where}.{key}" if where else key,
-                               f"unknown key{did_you_mean(key, known)}; expected one of "
-                               f"{sorted(known)}", key=key, **locate)
-
-
-def _typed(source: _Source, value, kind: type, where: str, **locate):
+def _typed(source: Source, value, kind: type, where: str, **locate):
     """``value`` checked against a type of :attr:`~qsn_qutip.sensors.Sensor.model_keys`."""
     what = _EXPECTED[kind]
     if kind is list:
-        _expect(source, value, list, where, what, **locate)
+        expect(source, value, list, where, what, **locate)
         for item in value:
-            _expect(source, item, (int, float), where, what, **locate)
+            expect(source, item, (int, float), where, what, **locate)
         return value
-    value = _expect(source, value, (int, float) if kind is float else kind, where, what,
-                    **locate)
+    value = expect(source, value, (int, float) if kind is float else kind, where, what,
+                   **locate)
     if kind is int and value < 1:
         raise source.error(where, f"expected {what}, got {value}", **locate)
     return value
 
 
-def _sensor(source: _Source, raw, index: int) -> Sensor:
+def _sensor(source: Source, raw, index: int) -> Sensor:
     """The sensor of one [[sensor]] table: its class (``kind``) lists its keys and builds it."""
     where = f"sensor.{index + 1}"   # 1-based, as in --vary sensor.1.n
     locate = dict(table="sensor", index=index)
-    _expect(source, raw, dict, where, "a [[sensor]] table", **locate)
+    expect(source, raw, dict, where, "a [[sensor]] table", **locate)
     kind = raw.get("kind")
     if kind not in KINDS:
         raise source.error(f"{where}.kind", f"expected one of {sorted(KINDS)}, got "
                            f"{kind!r}{did_you_mean(str(kind), KINDS)}", key="kind", **locate)
     cls = KINDS[kind]
-    _unknown_keys(source, raw, SENSOR_KEYS[kind], where, **locate)
-    name = _expect(source, raw.get("name", f"sensor {index + 1}"), str, f"{where}.name",
-                   "a string", key="name", **locate)
+    unknown_keys(source, raw, SENSOR_KEYS[kind], where, **locate)
+    name = expect(source, raw.get("name", f"sensor {index + 1}"), str, f"{where}.name",
+                  "a string", key="name", **locate)
     for key in cls.model_required:
         if key not in raw:
             what = _EXPECTED[cls.model_keys[key]].partition(" ")[2]
@@ -279,14 +252,14 @@ def _sensor(source: _Source, raw, index: int) -> Sensor:
         raise source.error(where, str(err), **locate) from None
 
 
-def _noise(source: _Source, raw, network: Network, field: bool = False) -> NoiseModel | None:
+def _noise(source: Source, raw, network: Network, field: bool = False) -> NoiseModel | None:
     """The [noise] table as a NoiseModel (rates per unit time; one number or one per sensor;
     with a [field]: per second, the time is [time] t)."""
     if raw is None:
         return None
-    _expect(source, raw, dict, "noise", "a [noise] table", table="noise")
-    _unknown_keys(source, raw, set(NOISE_KEYS) - ({"time"} if field else set()), "noise",
-                  table="noise")
+    expect(source, raw, dict, "noise", "a [noise] table", table="noise")
+    unknown_keys(source, raw, set(NOISE_KEYS) - ({"time"} if field else set()), "noise",
+                 table="noise")
     if "T2" in raw and "dephasing" in raw:
         raise source.error("noise.T2", "give T2 or dephasing (= 1/T2), not both", key="T2",
                            table="noise")
@@ -294,8 +267,8 @@ def _noise(source: _Source, raw, network: Network, field: bool = False) -> Noise
     for key, value in raw.items():
         numbers = value if isinstance(value, list) else [value]
         for x in numbers:
-            _expect(source, x, (int, float), f"noise.{key}",
-                    "a number, or a list with one number per sensor", key=key, table="noise")
+            expect(source, x, (int, float), f"noise.{key}",
+                   "a number, or a list with one number per sensor", key=key, table="noise")
         if isinstance(value, list):
             if key in ("time", "correlated_dephasing"):
                 raise source.error(f"noise.{key}", "expected one number", key=key,
@@ -313,95 +286,26 @@ def _noise(source: _Source, raw, network: Network, field: bool = False) -> Noise
             fields["dephasing"] = list(1 / np.array(numbers, dtype=float)) \
                 if isinstance(value, list) else 1 / float(value)
     if not field and "time" not in fields and any(k != "transmission" for k in fields):
-        raise source.error("noise.time", "missing: rates need the interrogation time "
-                           "time = t (phases phi = omega t)", table="noise")
+        fields["time"] = None       # to be chosen: each probe at its best t, per unit time
     try:
         return NoiseModel(**fields)
     except QSNError as err:
         raise source.error("noise", str(err), table="noise") from None
 
 
-def _vector(source: _Source, raw, key: str, length: int) -> np.ndarray:
+def _vector(source: Source, raw, key: str, length: int) -> np.ndarray:
     where = f"task.{key}"
-    _expect(source, raw, list, where, f"a list of {length} numbers (one per parameter)",
-            key=key, table="task")
+    expect(source, raw, list, where, f"a list of {length} numbers (one per parameter)",
+           key=key, table="task")
     for value in raw:
-        _expect(source, value, (int, float), where, "a list of numbers", key=key, table="task")
+        expect(source, value, (int, float), where, "a list of numbers", key=key, table="task")
     if len(raw) != length:
         raise source.error(where, f"expected {length} numbers (one per parameter), got "
                            f"{len(raw)}", key=key, table="task")
     return np.array(raw, dtype=float)
 
 
-def _amplitude(source: _Source, value, where: str) -> complex:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return complex(value)
-    if (isinstance(value, list) and len(value) == 2
-            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)):
-        return complex(value[0], value[1])
-    raise source.error(where, f"expected a number or [re, im], got {value!r}",
-                       key="terms", table="probes.state")
-
-
-def _is_index(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _local_index(entry, sensor: Sensor) -> list[int] | None:
-    """The per-factor indices of one sensor's basis state (a flat index or a list), or None."""
-    if isinstance(entry, list):
-        if len(entry) == len(sensor.dims) and all(
-                _is_index(i) and 0 <= i < d for i, d in zip(entry, sensor.dims)):
-            return list(entry)
-        return None
-    if _is_index(entry) and 0 <= entry < sensor.size:
-        return [int(i) for i in np.unravel_index(entry, sensor.dims)]
-    return None
-
-
-def _explicit_state(source: _Source, raw, index: int, network: Network) -> tuple[str, qutip.Qobj]:
-    where = f"probes.state[{index}]"
-    locate = dict(table="probes.state", index=index)
-    _expect(source, raw, dict, where, "a [[probes.state]] table", **locate)
-    _unknown_keys(source, raw, {"name", "terms"}, where, **locate)
-    name = _expect(source, raw.get("name", f"state {index + 1}"), str, f"{where}.name",
-                   "a string", key="name", **locate)
-    terms = _expect(source, raw.get("terms"), list, f"{where}.terms",
-                    "a list of {basis = [...], amplitude = ...} tables", key="terms", **locate)
-    if not terms:
-        raise source.error(f"{where}.terms", "expected at least one term", key="terms", **locate)
-    amplitudes = np.zeros(network.size, dtype=complex)
-    for t, term in enumerate(terms):
-        at = f"{where}.terms[{t}]"
-        _expect(source, term, dict, at, "a table {basis = [...], amplitude = ...}",
-                key="terms", **locate)
-        _unknown_keys(source, term, {"basis", "amplitude"}, at, key="terms", **locate)
-        basis = _expect(source, term.get("basis"), list, f"{at}.basis",
-                        "one basis index per sensor", key="terms", **locate)
-        if len(basis) != len(network.sensors):
-            raise source.error(f"{at}.basis", f"expected one index per sensor "
-                               f"({len(network.sensors)}), got {len(basis)}", key="terms",
-                               **locate)
-        digits = []
-        for k, (entry, sensor) in enumerate(zip(basis, network.sensors)):
-            local = _local_index(entry, sensor)
-            if local is None:
-                raise source.error(f"{at}.basis[{k}]", f"expected an index below "
-                                   f"{sensor.size} (or one per factor of dims {sensor.dims}) "
-                                   f"for {sensor!r}; is the cutoff too small for this state? "
-                                   f"got {entry!r}", key="terms", **locate)
-            digits.extend(local)
-        amplitudes[np.ravel_multi_index(digits, network.ket_dims)] += _amplitude(
-            source, term.get("amplitude", 1.0), f"{at}.amplitude")
-    norm = np.linalg.norm(amplitudes)
-    if norm == 0:
-        raise source.error(f"{where}.terms", "the amplitudes add up to the zero vector",
-                           key="terms", **locate)
-    dims = [network.ket_dims, [1] * len(network.ket_dims)]
-    return name, qutip.Qobj(amplitudes / norm, dims=dims)
-
-
-def _resources(source: _Source, raw: dict) -> str:
+def _resources(source: Source, raw: dict) -> str:
     """``[task] resources``: "total" (default) or "fixed"."""
     value = raw.get("resources", "total")
     try:
@@ -412,13 +316,13 @@ def _resources(source: _Source, raw: dict) -> str:
                            key="resources", table="task") from None
 
 
-def _task(source: _Source, raw, network: Network, repeats: int,
+def _task(source: Source, raw, network: Network, repeats: int,
           field: FieldSetup | None = None) -> Task:
     """The [task] table: function = v or weights = W (:class:`~qsn_qutip.probes.Task` checks);
     with a [field], the first quantity of ``field.estimate``."""
-    raw = _expect(source, raw, dict, "task", "a [task] table", table="task")
-    _unknown_keys(source, raw, {"function", "weights", "resources", "phi"}, "task",
-                  table="task")
+    raw = expect(source, raw, dict, "task", "a [task] table", table="task")
+    unknown_keys(source, raw, {"function", "weights", "resources", "phi"}, "task",
+                 table="task")
     if field is not None:
         for key in ("function", "weights"):
             if key in raw:
@@ -435,7 +339,7 @@ def _task(source: _Source, raw, network: Network, repeats: int,
         raise source.error("task", str(err), table="task") from None
 
 
-def _phi(source: _Source, raw: dict, network: Network,
+def _phi(source: Source, raw: dict, network: Network,
          field: FieldSetup | None) -> np.ndarray | None:
     """``[task] phi``: the point to evaluate at, one number per parameter (None: absent)."""
     if "phi" not in raw:
@@ -489,24 +393,24 @@ def parse_model(text: str, origin: str = "<string>") -> Model:
 
 def model_from_dict(raw: dict, origin: str = "<string>", text: str = "") -> Model:
     """Validate a model already read from TOML (``text``, when given, locates errors by line)."""
-    source = _Source(text, origin)
+    source = Source(text, origin)
     for key in raw:
         if key not in TOP_KEYS:
             raise source.error(key, f"unknown key{did_you_mean(key, TOP_KEYS)}; expected one of "
                                f"{sorted(TOP_KEYS)}", key=key)
-    name = _expect(source, raw.get("name", Path(origin).stem), str, "name", "a string",
-                   key="name")
-    description = _expect(source, raw.get("description", ""), str, "description", "a string",
-                          key="description")
-    repeats = _expect(source, raw.get("repeats", 1), int, "repeats", "an integer >= 1",
-                      key="repeats")
+    name = expect(source, raw.get("name", Path(origin).stem), str, "name", "a string",
+                  key="name")
+    description = expect(source, raw.get("description", ""), str, "description", "a string",
+                         key="description")
+    repeats = expect(source, raw.get("repeats", 1), int, "repeats", "an integer >= 1",
+                     key="repeats")
     if repeats < 1:
         raise source.error("repeats", f"expected an integer >= 1, got {repeats}", key="repeats")
     sensors = raw.get("sensor")
     if sensors is None:
         raise source.error("sensor", "missing: describe each sensor in a [[sensor]] table")
-    _expect(source, sensors, list, "sensor", "[[sensor]] tables (double brackets)",
-            key="sensor")
+    expect(source, sensors, list, "sensor", "[[sensor]] tables (double brackets)",
+           key="sensor")
     network = Network([_sensor(source, s, k) for k, s in enumerate(sensors)])
     noise = _noise(source, raw.get("noise"), network, "field" in raw)
     try:
@@ -520,30 +424,16 @@ def model_from_dict(raw: dict, origin: str = "<string>", text: str = "") -> Mode
     resources = _resources(source, raw.get("task", {}))
     phi = _phi(source, raw.get("task", {}), network, field)
 
-    probes_raw = _expect(source, raw.get("probes", {}), dict, "probes", "a [probes] table",
-                         table="probes")
-    _unknown_keys(source, probes_raw, {"compare", "state"}, "probes", table="probes")
-    names = _expect(source, probes_raw.get("compare", list(default_probes(task.v is not None))),
-                    list, "probes.compare", f"a list of probe names from {list(BUILTIN_PROBES)}",
-                    key="compare", table="probes")
-    for probe in names:
-        if probe not in BUILTIN_PROBES:
-            raise source.error("probes.compare", f"unknown probe {probe!r}"
-                               f"{did_you_mean(str(probe), BUILTIN_PROBES)}; built-in probes "
-                               f"are {list(BUILTIN_PROBES)}", key="compare", table="probes")
-    explicit = _expect(source, probes_raw.get("state", []), list, "probes.state",
-                       "[[probes.state]] tables", table="probes")
-    probes = list(names) + [_explicit_state(source, s, k, network)
-                            for k, s in enumerate(explicit)]
-    if not probes:
-        raise source.error("probes", "no probe to compare: list some in probes.compare",
-                           table="probes")
-    labels = [probe_name(p) for p in probes]
-    if len(set(labels)) != len(labels):
-        raise source.error("probes", f"probe names must be distinct, got {labels}",
-                           table="probes")
+    probes, seed = probe_table(source, raw.get("probes", {}), network, task.v is not None,
+                               field is not None, Path(origin).parent)
+    if (field is None and noise is not None and noise.time is None and task.v is None
+            and network.n_params > 1 and "optimal" not in probes):
+        raise source.error("noise.time", "missing: without a time every probe is compared at "
+                           "its own best interrogation time, which needs a function (task "
+                           "function = [...]) or one parameter; give time = t (or compare "
+                           "\"optimal\" alone, which optimises the time)", table="noise")
     return Model(name, description, network, task.v, task.weights, repeats, probes, origin,
-                 noise, resources, field, phi)
+                 noise, resources, field, phi, seed)
 
 
 def load_model(path: str | Path) -> Model:
