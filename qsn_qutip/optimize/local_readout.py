@@ -27,6 +27,7 @@ gradient of its own parameters, and :func:`best_local` runs L-BFGS
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -37,7 +38,6 @@ from ..errors import QSNError
 from ..measurement.cfim import classical_fisher, dense_generators
 from ..measurement.noisy import MeasuredState
 from ..measurement.povm import POVM, ProductBasis
-from ..measurement.readouts import local_projective
 from ..network import Network
 from ..options import tolerances
 from ..probes import Task
@@ -169,7 +169,7 @@ def particle_spin(sensor) -> tuple[tuple, int] | None:
     >>> from qsn_qutip import QubitEnsemble
     >>> spin, n = particle_spin(QubitEnsemble(3, basis="full"))
     >>> n, spin[3], particle_spin(QubitEnsemble(3)) is None
-    (3, ['m=-0.5', 'm=+0.5'], True)
+    (3, ['-', '+'], True)
     """
     dims, n = list(sensor.dims), sensor.particles
     if sensor.n_params != 1 or n < 2 or len(dims) != n or len(set(dims)) != 1:
@@ -366,6 +366,9 @@ class LocalSearch:
     r"""The product readouts of ``families`` on a measured state: the objective, its exact
     gradient (module docstring) and the seeded L-BFGS search.
 
+    Every family acts on one or more tensor factors (a particle each, for :class:`SpinAxis`
+    with copies); the POVM is the product basis over all factors, in the network's order.
+
     Parameters
     ----------
     network : Network
@@ -384,15 +387,21 @@ class LocalSearch:
         self.network, self.encoded, self.objective = network, encoded, objective
         self.families = families
         self.cuts = np.cumsum([0] + [f.size for f in families])
-        self.sizes = [s.size for s in network.sensors]
+        self.shape = [d for f in families for d in f.shape]
+        if math.prod(self.shape) != network.size:
+            raise QSNError(f"the local families act on {self.shape}, the network on dims "
+                           f"{network.ket_dims}")
+        self.factors = np.cumsum([0] + [len(f.shape) for f in families])
+        labels = [lab for f in families for lab in f.labels]
+        self.labels = [",".join(parts) for parts in itertools.product(*labels)]
 
     def split(self, x: np.ndarray) -> list[np.ndarray]:
         return [x[a:b] for a, b in zip(self.cuts[:-1], self.cuts[1:])]
 
     def povm(self, x: np.ndarray) -> POVM:
-        bases = [f.basis(xk) for f, xk in zip(self.families, self.split(x))]
-        return local_projective(self.network, bases, labels=[f.labels for f in self.families],
-                                name="best local readout")
+        bases = [b for f, xk in zip(self.families, self.split(x)) for b in f.bases(xk)]
+        return POVM.from_storage(self.network.ket_dims, ProductBasis(tuple(bases)),
+                                 self.labels, "best local readout")
 
     def value(self, x: np.ndarray) -> float:
         return self.objective(self.encoded.cfim(self.povm(x)))
@@ -412,14 +421,15 @@ class LocalSearch:
                                                     for l in range(e.shape[1])]:
             qx += forward.adjoint(coef[:, None] * rows.adjoint(mat))
         z = 1j * (qx.conj().T - qx)
-        grads = [f.gradient(xk, self._reduced(z, k))
-                 for k, (f, xk) in enumerate(zip(self.families, self.split(x)))]
+        grads = [f.gradient(xk, [self._reduced(z, i) for i in range(a, b)])
+                 for f, xk, a, b in zip(self.families, self.split(x), self.factors[:-1],
+                                        self.factors[1:])]
         return value, np.concatenate(grads) if grads else np.zeros(0)
 
     def _reduced(self, z: np.ndarray, k: int) -> np.ndarray:
-        """The partial trace of z over every sensor but k."""
-        before, after = math.prod(self.sizes[:k]), math.prod(self.sizes[k + 1:])
-        t = z.reshape(before, self.sizes[k], after, before, self.sizes[k], after)
+        """The partial trace of z over every factor but k."""
+        before, after = math.prod(self.shape[:k]), math.prod(self.shape[k + 1:])
+        t = z.reshape(before, self.shape[k], after, before, self.shape[k], after)
         return np.einsum("aibajb->ij", t)
 
     def run(self, rng: np.random.Generator, restarts: int) -> list[tuple[float, np.ndarray]]:

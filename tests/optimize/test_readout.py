@@ -161,6 +161,28 @@ def test_dephased_ensemble_sld_readout_saturates_the_qfi(dephased):
     assert min(report.starts) == pytest.approx(report.local.bound, rel=1e-12)
 
 
+def test_particle_readout_carries_the_collective_spin_information():
+    """On the full space every qubit is read out along n: the same CFIM as the collective
+    J_n (its eigenprojectors, degenerate, built here from the Pauli matrices)."""
+    noise = NoiseModel(dephasing=GAMMA, time=1.0)
+    best = optimal_probe(Network([QubitEnsemble(3)]), noise=noise, seed=1)
+    report = optimal_readout(best, noise=noise, seed=1, phi=[0.3])
+    setting = report.local.settings[0]
+    assert setting["family"] == "axis" and "every one of the 3 particles" in \
+        report.local.recipe[0]
+    n_axis = np.array(setting["axis"])
+    paulis = [qutip.sigmax().full(), qutip.sigmay().full(), qutip.sigmaz().full()]
+    one = sum(a * p for a, p in zip(n_axis, paulis)) / 2
+    eye = np.eye(2)
+    jn = sum(np.kron(np.kron(*(one if i == k else eye for i in range(2))), one if k == 2 else
+                     eye) for k in range(3))
+    values, vecs = np.linalg.eigh(jn)
+    effects = np.array([vecs[:, np.isclose(values, m)] @ vecs[:, np.isclose(values, m)].conj().T
+                        for m in (-1.5, -0.5, 0.5, 1.5)])
+    fc = dense_cfim(report.state.full(), [ref.jz_diagonal(3)], effects, report.phi)
+    assert fc[0, 0] == pytest.approx(report.local.cfim[0, 0], rel=1e-9)
+
+
 def test_dephased_ensemble_per_unit_time():
     noise = NoiseModel(dephasing=GAMMA, time=None)            # time optimised with the state
     best = optimal_probe(Network([QubitEnsemble(3)]), noise=noise, seed=1)
