@@ -123,10 +123,12 @@ def test_committed_csv_tells_the_story():
     col = {key: np.array([float(r[key]) for r in gain]) for key in gain[0]
            if key not in ("series", "converged")}
     n = N / 2
+    # the file holds 3 significant digits (optimal_gain.CSV_STATE_DIGITS): rounding <= 5e-3
+    rounding = 0.5 * 10.0 ** (1 - optimal_gain.CSV_STATE_DIGITS)
     np.testing.assert_allclose(col["bound_ghz"], np.exp(4 * n * GAMMA_T) / (2 * n ** 2),
-                               rtol=1e-7)
+                               rtol=rounding)
     np.testing.assert_allclose(col["bound_limit"],
-                               2 * (1 / N ** 2 + np.expm1(2 * GAMMA_T) / N), rtol=1e-6)
+                               2 * (1 / N ** 2 + np.expm1(2 * GAMMA_T) / N), rtol=rounding)
     assert col["gain_ghz"][0] > 1.5 and col["gain_ghz"][-1] < 0.6
     assert np.all(col["gain_optimal"] > 1.1)
     assert np.all(col["gain_optimal"] < col["max_gain"])
@@ -134,7 +136,7 @@ def test_committed_csv_tells_the_story():
     state = [r for r in rows if r["series"] == "state"]
     amplitudes = np.array([float(r["amplitude"]) for r in state])
     assert len(state) == (N[-1] / 2 + 1) ** 2
-    assert np.sum(amplitudes ** 2) == pytest.approx(1.0, rel=1e-6)
+    assert np.sum(amplitudes ** 2) == pytest.approx(1.0, rel=2 * rounding)
 
 
 # -- the figure ----------------------------------------------------------------------------
@@ -145,7 +147,8 @@ def test_registered_plotted_and_written(small, tmp_path):
     optimal_gain.to_csv(small, tmp_path / "g.csv")
     rows = _rows(tmp_path / "g.csv")
     assert [r["series"] for r in rows] == ["gain"] * 2 + ["state"] * 9
-    assert float(rows[0]["gain_ghz"]) == pytest.approx(2 * np.exp(-0.2), rel=1e-7)
+    assert float(rows[0]["gain_ghz"]) == pytest.approx(2 * np.exp(-0.2), rel=5e-3)   # 3 digits
+    assert small.gains["ghz"][0] == pytest.approx(2 * np.exp(-0.2), rel=1e-9)
     assert "exp(4 n gamma t)/(2 n^2)" in (tmp_path / "g.csv").read_text()
     fig, axes = optimal_gain.plot(small, style="paper")
     assert [a.get_title(loc="left") for a in axes] == ["(a)", "(b)"] and fig.legends
