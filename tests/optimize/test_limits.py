@@ -17,9 +17,7 @@ against every probe we can evaluate with the toolkit's independently tested nois
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -39,17 +37,6 @@ from qsn_qutip.optimize.seesaw import Objective, descend
 from qsn_qutip.probes import Task
 
 E = math.e
-
-
-def _reference():
-    """The independent full-space reference of tests/optimize/reference.py (None if absent)."""
-    path = Path(__file__).with_name("reference.py")
-    if not path.exists():
-        return None
-    spec = importlib.util.spec_from_file_location("optimize_reference", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def ce_closed_form(N: int, eta: float) -> float:
@@ -218,12 +205,10 @@ def test_ce_bound_is_above_descended_probes(name):
         assert float(w @ F @ w) <= _ce_along(net, gammas, t, w) * (1 + 1e-10)
 
 
-def test_ce_bound_is_above_the_full_space_optimum():
+def test_ce_bound_is_above_the_full_space_optimum(reference):
     """One ensemble: the best QFI found by the independent full-2^N-space optimiser of
     tests/optimize/reference.py lies below the CE bound, and the CE bound agrees with its SDP."""
-    ref = _reference()
-    if ref is None or not hasattr(ref, "full_space_optimum"):
-        pytest.skip("tests/optimize/reference.py is not there yet")
+    ref = reference
     for N, eta in [(2, 0.9), (4, 0.8)]:
         U = ce_qfi(np.array([N]), np.array([1.0]), np.array([coefficient(eta)]))
         assert ref.full_space_optimum(N, eta).value <= U * (1 + 1e-9)
@@ -231,10 +216,8 @@ def test_ce_bound_is_above_the_full_space_optimum():
 
 
 @pytest.mark.slow
-def test_ce_qfi_equals_the_reference_sdp():
-    ref = _reference()
-    if ref is None or not hasattr(ref, "ce_bound"):
-        pytest.skip("tests/optimize/reference.py is not there yet")
+def test_ce_qfi_equals_the_reference_sdp(reference):
+    ref = reference
     pytest.importorskip("cvxpy")
     for N, eta in [(1, 0.8), (3, 0.9), (6, 0.7)]:
         U = ce_qfi(np.array([N]), np.array([1.0]), np.array([coefficient(eta)]))

@@ -17,11 +17,9 @@ from the optimiser:
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import itertools
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,18 +36,6 @@ from qsn_qutip.probes import Task
 E = math.e
 
 
-def _load_reference():
-    path = Path(__file__).with_name("reference.py")
-    if not path.exists():
-        return None
-    spec = importlib.util.spec_from_file_location("optimize_reference", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-REF = _load_reference()
-needs_reference = pytest.mark.skipif(REF is None, reason="tests/optimize/reference.py absent")
 
 
 # ----------------------------------------------------------------------------------------
@@ -247,20 +233,18 @@ def _one_ensemble(N: int, gamma_t: float):
     return res, eta
 
 
-@needs_reference
 @pytest.mark.parametrize("N", [2, 4])
-def test_one_dephased_ensemble_equals_the_full_space_optimum(N):
+def test_one_dephased_ensemble_equals_the_full_space_optimum(N, reference):
     res, eta = _one_ensemble(N, 0.1)
-    best = REF.full_space_optimum(N, eta).value
+    best = reference.full_space_optimum(N, eta).value
     assert res.bound == pytest.approx(1 / best, rel=1e-5)
 
 
-@needs_reference
 @pytest.mark.slow
 @pytest.mark.parametrize("N, gamma_t", [(6, 0.1), (8, 0.2)])
-def test_one_dephased_ensemble_equals_the_full_space_optimum_large(N, gamma_t):
+def test_one_dephased_ensemble_equals_the_full_space_optimum_large(N, gamma_t, reference):
     res, eta = _one_ensemble(N, gamma_t)
-    best = REF.full_space_optimum(N, eta).value
+    best = reference.full_space_optimum(N, eta).value
     assert res.bound == pytest.approx(1 / best, rel=1e-5)
 
 
@@ -303,8 +287,7 @@ def _menu_bounds(net, v, noise, resources):
     return bounds
 
 
-@needs_reference
-def test_network_function_under_dephasing_fixed():
+def test_network_function_under_dephasing_fixed(reference):
     net = Network([QubitEnsemble(2), QubitEnsemble(2)])
     v = [1.0, -1.0]
     noise = NoiseModel(dephasing=0.1, time=1.0)
@@ -315,7 +298,7 @@ def test_network_function_under_dephasing_fixed():
     assert res.limit <= res.bound
     assert res.bound <= res.separable_bound * (1 + 1e-9)
     # the independent full-space network optimiser (complex kets, no symmetry assumed)
-    assert res.bound == pytest.approx(REF.network_optimum((2, 2), math.exp(-0.1), v).value,
+    assert res.bound == pytest.approx(reference.network_optimum((2, 2), math.exp(-0.1), v).value,
                                       rel=1e-5)
 
 
@@ -332,13 +315,12 @@ def test_network_function_under_dephasing_total():
     assert res.bound <= res.separable_bound * (1 + 1e-9)
 
 
-@needs_reference
 @pytest.mark.slow
 @pytest.mark.parametrize("sizes, v, gamma_t", [
     ((3, 2), (1.0, -1.0), 0.1),
     ((2, 1, 2), (1.0, -2.0, 0.5), 0.2),
 ], ids=["3+2", "2+1+2"])
-def test_network_function_under_dephasing_larger(sizes, v, gamma_t):
+def test_network_function_under_dephasing_larger(sizes, v, gamma_t, reference):
     net = Network([QubitEnsemble(n) for n in sizes])
     noise = NoiseModel(dephasing=gamma_t, time=1.0)
     res = optimal_probe(net, v=v, noise=noise, resources="fixed", seed=0)
@@ -347,7 +329,7 @@ def test_network_function_under_dephasing_larger(sizes, v, gamma_t):
         assert res.bound <= bound * (1 + 1e-9), name
     assert res.limit <= res.bound
     assert res.bound == pytest.approx(
-        REF.network_optimum(sizes, math.exp(-gamma_t), v).value, rel=1e-5)
+        reference.network_optimum(sizes, math.exp(-gamma_t), v).value, rel=1e-5)
     total = optimal_probe(net, v=v, noise=noise, resources="total", seed=0)
     recheck(total, v=v, noise=noise)
     assert total.bound <= res.bound * (1 + 1e-9)           # the network's allocation is searched
