@@ -57,6 +57,10 @@ other jobs: compare two runs before reading much into one ratio.
    non-commuting J_x, J_y, J_z (three spins) as LocalOperator and as dense Qobj.  Baseline:
    the fastest eigh, as in section 1.  Target (issue 13): ratio <= 2, the diagonal
    LocalOperator case's.
+7. Optimiser (bench_optimize.py): two sensors of n qubits under local dephasing, n = 4 ... 20
+   (12 with --quick, 4 with --smoke): one evaluation of the bound and its gradient, and the
+   see-saw descent from the menu probes, against one eigh of the largest output block.
+   Target (issue 11): two sensors of 20 qubits optimised within 60 s on one core.
 
 The low-rank search is switched off, where a section needs it, through its public switch
 ``tolerances.sketch_min_size``.
@@ -949,7 +953,8 @@ def write_atomically(path: Path, text: str) -> None:
 def lower_is_better(name: str) -> bool:
     """Ratios with qsn_qutip's time in the numerator (a growth is a regression)."""
     last = name.rsplit("/", 1)[-1]
-    return last.startswith(("qfim_over", "eigh_path_over", "sketch_over"))
+    return last.startswith(("qfim_over", "eigh_path_over", "sketch_over", "evaluation_over",
+                             "iteration_over"))
 
 
 def compare(old: dict, new: dict, threshold: float = 1.25) -> None:
@@ -981,7 +986,7 @@ def compare(old: dict, new: dict, threshold: float = 1.25) -> None:
         f"earlier run, {len(set(new_ratios) - set(old_ratios))} only in this one")
 
 
-SECTIONS = ("mixed", "peer", "pure", "noise", "lowrank", "generators")
+SECTIONS = ("mixed", "peer", "pure", "noise", "lowrank", "generators", "optimize")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1037,6 +1042,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             res.sections["lowrank"] = low_rank_section(cfg, res, res.sections.get("mixed"))
         if "generators" in sections:
             res.sections["generators"] = generators_section(cfg, res)
+        if "optimize" in sections:          # bench_optimize.py: the optimiser (issue 11)
+            import bench_optimize
+            res.sections["optimize"] = bench_optimize.section(
+                "suite" if mode == "full" else mode, repeats, res, OUT)
     wall = time.perf_counter() - start
     print_targets(res)
     facts["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None

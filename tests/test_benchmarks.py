@@ -52,7 +52,8 @@ def test_structure(smoke):
     assert machine["blas"] and all(lib["num_threads"] == 1 for lib in machine["blas"])
     assert doc["settings"]["blas_threads"] == 1
     sections = doc["sections"]
-    assert set(sections) == {"mixed", "peer", "pure", "noise", "lowrank", "generators"}
+    assert set(sections) == {"mixed", "peer", "pure", "noise", "lowrank", "generators",
+                             "optimize"}
     mixed = sections["mixed"]["rows"]
     assert {r["params"] for r in mixed} == {2, 8}
     assert all(r["eigh"] in r["eigh_first_calls"] and r["err"] < 1e-9 for r in mixed)
@@ -69,6 +70,12 @@ def test_structure(smoke):
     for r in sections["lowrank"]["rows"]:
         # the library took the sketch path: its support has the state's rank
         assert r["err"] < 1e-9 and r["certificate"]["support_rank"] == r["r"]
+    optimize = sections["optimize"]         # bench_optimize.py at n = 4 + 4
+    assert [r["n"] for r in optimize["costs"]] == [4]
+    assert {r["start"] for r in optimize["descents"]} == {"ghz-type", "local-ghz", "product",
+                                                          "random 1"}
+    for r in optimize["descents"]:           # every descent lowers the bound, never below
+        assert r["bound"] <= r["initial"] and r["over_limit"] >= 1 - 1e-9   # the limit
     peer = sections["peer"]
     if peer["available"]:
         for r in peer["rows"]:
@@ -86,7 +93,7 @@ def test_every_ratio_is_a_positive_number(smoke):
     bad = {k: v for k, v in ratios.items() if not positive(v)}
     assert not bad
     prefixes = {key.split("/")[0] for key in ratios}
-    wanted = {"mixed", "pure", "noise", "lowrank", "generators"}
+    wanted = {"mixed", "pure", "noise", "lowrank", "generators", "optimize"}
     if doc["sections"]["peer"]["available"]:
         wanted.add("peer")
     assert prefixes == wanted
