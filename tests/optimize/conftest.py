@@ -8,7 +8,7 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def reference():
+def full_space():
     """tests/optimize/reference.py: full-2^N-space optimisers and the CE bound by SDP, written
     without qsn_qutip."""
     spec = importlib.util.spec_from_file_location(

@@ -205,10 +205,10 @@ def test_ce_bound_is_above_descended_probes(name):
         assert float(w @ F @ w) <= _ce_along(net, gammas, t, w) * (1 + 1e-10)
 
 
-def test_ce_bound_is_above_the_full_space_optimum(reference):
+def test_ce_bound_is_above_the_full_space_optimum(full_space):
     """One ensemble: the best QFI found by the independent full-2^N-space optimiser of
     tests/optimize/reference.py lies below the CE bound, and the CE bound agrees with its SDP."""
-    ref = reference
+    ref = full_space
     for N, eta in [(2, 0.9), (4, 0.8)]:
         U = ce_qfi(np.array([N]), np.array([1.0]), np.array([coefficient(eta)]))
         assert ref.full_space_optimum(N, eta).value <= U * (1 + 1e-9)
@@ -216,8 +216,8 @@ def test_ce_bound_is_above_the_full_space_optimum(reference):
 
 
 @pytest.mark.slow
-def test_ce_qfi_equals_the_reference_sdp(reference):
-    ref = reference
+def test_ce_qfi_equals_the_reference_sdp(full_space):
+    ref = full_space
     pytest.importorskip("cvxpy")
     for N, eta in [(1, 0.8), (3, 0.9), (6, 0.7)]:
         U = ce_qfi(np.array([N]), np.array([1.0]), np.array([coefficient(eta)]))

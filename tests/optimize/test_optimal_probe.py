@@ -234,17 +234,17 @@ def _one_ensemble(N: int, gamma_t: float):
 
 
 @pytest.mark.parametrize("N", [2, 4])
-def test_one_dephased_ensemble_equals_the_full_space_optimum(N, reference):
+def test_one_dephased_ensemble_equals_the_full_space_optimum(N, full_space):
     res, eta = _one_ensemble(N, 0.1)
-    best = reference.full_space_optimum(N, eta).value
+    best = full_space.full_space_optimum(N, eta).value
     assert res.bound == pytest.approx(1 / best, rel=1e-5)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("N, gamma_t", [(6, 0.1), (8, 0.2)])
-def test_one_dephased_ensemble_equals_the_full_space_optimum_large(N, gamma_t, reference):
+def test_one_dephased_ensemble_equals_the_full_space_optimum_large(N, gamma_t, full_space):
     res, eta = _one_ensemble(N, gamma_t)
-    best = reference.full_space_optimum(N, eta).value
+    best = full_space.full_space_optimum(N, eta).value
     assert res.bound == pytest.approx(1 / best, rel=1e-5)
 
 
@@ -287,7 +287,7 @@ def _menu_bounds(net, v, noise, resources):
     return bounds
 
 
-def test_network_function_under_dephasing_fixed(reference):
+def test_network_function_under_dephasing_fixed(full_space):
     net = Network([QubitEnsemble(2), QubitEnsemble(2)])
     v = [1.0, -1.0]
     noise = NoiseModel(dephasing=0.1, time=1.0)
@@ -298,7 +298,7 @@ def test_network_function_under_dephasing_fixed(reference):
     assert res.limit <= res.bound
     assert res.bound <= res.separable_bound * (1 + 1e-9)
     # the independent full-space network optimiser (complex kets, no symmetry assumed)
-    assert res.bound == pytest.approx(reference.network_optimum((2, 2), math.exp(-0.1), v).value,
+    assert res.bound == pytest.approx(full_space.network_optimum((2, 2), math.exp(-0.1), v).value,
                                       rel=1e-5)
 
 
@@ -320,7 +320,7 @@ def test_network_function_under_dephasing_total():
     ((3, 2), (1.0, -1.0), 0.1),
     ((2, 1, 2), (1.0, -2.0, 0.5), 0.2),
 ], ids=["3+2", "2+1+2"])
-def test_network_function_under_dephasing_larger(sizes, v, gamma_t, reference):
+def test_network_function_under_dephasing_larger(sizes, v, gamma_t, full_space):
     net = Network([QubitEnsemble(n) for n in sizes])
     noise = NoiseModel(dephasing=gamma_t, time=1.0)
     res = optimal_probe(net, v=v, noise=noise, resources="fixed", seed=0)
@@ -329,7 +329,7 @@ def test_network_function_under_dephasing_larger(sizes, v, gamma_t, reference):
         assert res.bound <= bound * (1 + 1e-9), name
     assert res.limit <= res.bound
     assert res.bound == pytest.approx(
-        reference.network_optimum(sizes, math.exp(-gamma_t), v).value, rel=1e-5)
+        full_space.network_optimum(sizes, math.exp(-gamma_t), v).value, rel=1e-5)
     total = optimal_probe(net, v=v, noise=noise, resources="total", seed=0)
     recheck(total, v=v, noise=noise)
     assert total.bound <= res.bound * (1 + 1e-9)           # the network's allocation is searched
