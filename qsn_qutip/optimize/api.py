@@ -214,8 +214,15 @@ def optimal_probe(network: Network, v: Sequence[float] | None = None,
     rng = search_rng(entropy, "separable")
     plain = Task(network.n_params, v=task.v, weights=task.weights)
     limits = _limit_model(network, noise)
+    notes: list[str] = []
     if per_time:
         low, high = time_range(noise, sum(network.particles))
+        try:
+            limit = _limit(limits, network, plain, noise, None, resources)
+        except QSNError:        # no dephasing of every qubit: no finite time bounds B(t)/t
+            limit = 0.0
+            notes.append("no per-unit-time limit: the limit counts local dephasing, which does "
+                         "not act on every sensor of the task (limit = 0 states nothing)")
         sep_t, _ = best_time(lambda t: separable_optimum(
             network, plain, noise, t, resources=resources, rng=rng).bound / t, low, high)
         separable = separable_optimum(network, plain, noise, sep_t, resources=resources,
@@ -227,7 +234,6 @@ def optimal_probe(network: Network, v: Sequence[float] | None = None,
         bound, separable_value = search.best.bound / t_best, separable.bound / sep_t
         product = best_time(lambda t: _product(network, plain, noise, t, resources) / t,
                             low, high)[1]
-        limit = _limit(limits, network, plain, noise, None, resources)
         t_report = t_best
     else:
         t = None if noise is None else noise.time
@@ -238,7 +244,7 @@ def optimal_probe(network: Network, v: Sequence[float] | None = None,
         product = _product(network, plain, noise, t, resources)
         limit = _limit(limits, network, plain, noise, 0.0 if t is None else t, resources)
         t_report = t
-    notes = _notes(noise, separable.note)
+    notes += _notes(noise, separable.note)
     if not np.isfinite(product):
         notes.append("product state: not built for this network (its state needs levels the "
                      "cutoff or the particles do not allow); product_bound is nan")

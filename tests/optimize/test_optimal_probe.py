@@ -441,3 +441,14 @@ def test_neighbours_move_one_qubit_between_sensing_sensors():
     # the one-qubit sensor keeps its qubit (no sensor is left empty)
     assert sorted(map(tuple, moved)) == sorted([(1, 2, 3), (1, 1, 4), (3, 1, 2), (2, 2, 2)])
     assert all(sum(n) == 6 and min(n) >= 1 for n in moved)
+
+
+def test_per_unit_time_without_local_dephasing_states_no_limit():
+    """Phase diffusion alone, time=None: the search runs and the limit says nothing (0), with
+    a note, instead of failing after the work."""
+    res = optimal_probe(Network([QubitEnsemble(2)]), v=[1], seed=1,
+                        noise=NoiseModel(collective_dephasing=0.2, time=None))
+    assert res.per == "time" and res.limit == 0.0 and res.max_gain == float("inf")
+    assert any("no per-unit-time limit" in note for note in res.notes)
+    # the probe's per-time figure is at most the product state's (a start of the search)
+    assert res.bound <= res.product_bound * (1 + 1e-9)
