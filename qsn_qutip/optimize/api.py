@@ -14,9 +14,9 @@ from ..errors import QSNError
 from ..estimation.bounds import best_separable_allocation
 from ..network import Network, check_network
 from ..noise.model import NoiseModel
-from ..probes import Task, build_probe
+from ..probes import Task, build_probe, reallocated, sensing_total
 from ..probes.resources import check_resources
-from .channel import PhaseChannel, allowed_levels, generator_values
+from .channel import PhaseChannel, allowed_levels, generator_values, rates_at
 from .limits import Dephased, LimitModel, task_limit, time_limit, total_limit
 from .result import OptimalProbe
 from .checkpoint import Checkpoint, search_rng
@@ -44,7 +44,7 @@ def _seed(seed) -> np.random.Generator:
 def _limit_model(network: Network, noise: NoiseModel | None) -> LimitModel:
     """The dephased ensembles and the other sensors' generator diagonals of ``network``."""
     gammas = ([0.0] * len(network.sensors) if noise is None or not noise.dephasing else
-              dataclasses.replace(noise, time=1.0).sensor_rates(network).dephasing)
+              rates_at(network, noise, 1.0).dephasing)
     dephased, others, start = [], [], 0
     for k, (sensor, rows) in enumerate(zip(network.sensors, generator_values(network))):
         params = tuple(range(start, start + sensor.n_params))
@@ -200,8 +200,7 @@ def optimal_probe(network: Network, v: Sequence[float] | None = None,
     if resources == "total":
         _check_total(network)
     per_time = noise is not None and noise.time is None
-    PhaseChannel(network, None if noise is None else dataclasses.replace(
-        noise, time=1.0).sensor_rates(network))               # what is covered, before work
+    PhaseChannel(network, rates_at(network, noise, 1.0))    # what is covered, before work
     entropy = seed if seed is not None else int(np.random.SeedSequence().entropy)
     store = Checkpoint(checkpoint, {
         "network": repr(network), "particles": network.particles, "dims": network.dims,
@@ -223,10 +222,16 @@ def optimal_probe(network: Network, v: Sequence[float] | None = None,
             limit = 0.0
             notes.append("no per-unit-time limit: the limit counts local dephasing, which does "
                          "not act on every sensor of the task (limit = 0 states nothing)")
-        sep_t, _ = best_time(lambda t: separable_optimum(
-            network, plain, noise, t, resources=resources, rng=rng).bound / t, low, high)
-        separable = separable_optimum(network, plain, noise, sep_t, resources=resources,
-                                      rng=rng)
+        separables: dict = {}           # each time searched once; the best one is kept
+
+        def separable_at(t: float):
+            if t not in separables:
+                separables[t] = separable_optimum(network, plain, noise, t,
+                                                  resources=resources, rng=rng)
+            return separables[t]
+
+        sep_t, _ = best_time(lambda t: separable_at(t).bound / t, low, high)
+        separable = separable_at(sep_t)
         solver.seed_with(sep_t, separable)
         t_best, _ = best_time(lambda t: solver.solve(t, separable.numbers).best.bound / t,
                               low, high, also=[sep_t])
@@ -278,17 +283,13 @@ def _check_total(network: Network) -> None:
 def _product(network: Network, task: Task, noise, t, resources: str) -> float:
     net = network
     if resources == "total":
-        numbers = list(network.particles)
-        N = sum(network.particles[k] for k in network.sensing)
-        for k, n in zip(network.sensing, best_separable_allocation(task.direction, N)):
-            numbers[k] = max(1, int(n))
-        net = network.with_particles(numbers)
+        allocation = best_separable_allocation(task.direction, sensing_total(network))
+        net = reallocated(network, np.maximum(1, allocation))
     try:
         state, _ = build_probe("product", net)
     except QSNError:            # e.g. a coherent state the Fock cutoff truncates
         return float("nan")
-    channel = PhaseChannel(net, None if noise is None else dataclasses.replace(
-        noise, time=t).sensor_rates(net))
+    channel = PhaseChannel(net, rates_at(net, noise, t))
     return Objective(channel, task).evaluate(channel.amplitudes(state)).bound
 
 
@@ -296,8 +297,7 @@ def _limit(model: LimitModel, network: Network, task: Task, noise, t, resources)
     if resources == "total":
         gammas = [x.gamma for x in model.dephased]
         gamma = min(gammas) if len(gammas) == len(network.sensing) else 0.0
-        N = sum(network.particles[k] for k in network.sensing)
-        return total_limit(task.v, N, gamma, t, task.weights)
+        return total_limit(task.v, sensing_total(network), gamma, t, task.weights)
     if t is None:
         return time_limit(model, task.v, task.weights)
     return task_limit(model, t, task.v, task.weights)

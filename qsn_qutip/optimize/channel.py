@@ -37,12 +37,12 @@ from .._linalg import diagonal_of
 from ..errors import QSNError
 from ..network import Network
 from ..noise.channels import phase_diffusion
-from ..noise.model import SensorRates
+from ..noise.model import NoiseModel, SensorRates
 from ..noise.schur_weyl import DickeTransfer
 from ..options import check_memory
 
 __all__ = ["LocalBlock", "Block", "PhaseChannel", "hamming_transfer", "generator_values",
-           "allowed_levels"]
+           "allowed_levels", "rates_at"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +79,15 @@ def hamming_transfer(n: int, c: float) -> np.ndarray:
     for _ in range(n):
         out = np.kron(out, one)
     return out
+
+
+def rates_at(network: Network, noise: NoiseModel | None, t: float | None
+             ) -> SensorRates | None:
+    """The strengths of ``noise`` on ``network`` for the interrogation time t (None without
+    noise)."""
+    if noise is None:
+        return None
+    return dataclasses.replace(noise, time=t).sensor_rates(network)
 
 
 def allowed_levels(sensor) -> np.ndarray:

@@ -26,8 +26,8 @@ from ..errors import QSNError
 from ..estimation.bounds import best_separable_allocation, ghz_allocation
 from ..network import Network
 from ..noise.model import NoiseModel
-from ..probes import Task, build_probe
-from .channel import PhaseChannel
+from ..probes import Task, build_probe, sensing_total
+from .channel import PhaseChannel, rates_at
 from .seesaw import Evaluation, Objective, Run, descend
 
 __all__ = ["StartRun", "Search", "best_state", "separable_optimum", "allocations",
@@ -65,12 +65,6 @@ class Search:
         return best.status in ("fixed point", "stationary")
 
 
-def _rates(network: Network, noise: NoiseModel | None, t: float | None):
-    if noise is None:
-        return None
-    return dataclasses.replace(noise, time=t).sensor_rates(network)
-
-
 def _menu(network: Network, task: Task) -> list[tuple[str, np.ndarray]]:
     out = []
     for name in MENU_STARTS:
@@ -91,7 +85,7 @@ def best_state(network: Network, task: Task, noise: NoiseModel | None, t: float 
                callback: Callable | None = None) -> Search:
     """The best probe found on ``network`` at time t from the menu, ``extra`` amplitude
     vectors and ``restarts`` seeded random starts."""
-    channel = PhaseChannel(network, _rates(network, noise, t))
+    channel = PhaseChannel(network, rates_at(network, noise, t))
     objective = Objective(channel, task)
     starts = [(name, channel.amplitudes(state)) for name, state in
               (_menu(network, task) if menu else [])]
@@ -115,7 +109,7 @@ def best_state(network: Network, task: Task, noise: NoiseModel | None, t: float 
 def resume(network: Network, task: Task, noise: NoiseModel | None, t: float | None,
            stored: dict) -> Search:
     """A finished search read back from a checkpoint (its probe re-evaluated)."""
-    channel = PhaseChannel(network, _rates(network, noise, t))
+    channel = PhaseChannel(network, rates_at(network, noise, t))
     best = Objective(channel, task).evaluate(np.asarray(stored["psi"], dtype=float))
     runs = [StartRun(**{k: (float("nan") if v is None and k == "gap" else v)
                         for k, v in r.items()}) for r in stored["runs"]]
@@ -189,14 +183,14 @@ def separable_optimum(network: Network, task: Task, noise: NoiseModel | None,
     if noise is not None and noise.correlated_dephasing:
         note = ("correlated dephasing couples the sensors: the separable value is the product "
                 "of per-sensor optima, evaluated on the network (not proven the best)")
-        channel = PhaseChannel(net, _rates(net, noise, t))
+        channel = PhaseChannel(net, rates_at(net, noise, t))
         total = Objective(channel, task).evaluate(psi).bound
     return SeparableOptimum(total, numbers, psi, note)
 
 
 def _split(network, tasks, optima: _SensorOptima, t) -> list[int]:
     """Dynamic programming over the per-sensor optima for every particle number."""
-    N = sum(network.particles[k] for k in network.sensing)
+    N = sensing_total(network)
     curves = [None if tk is None else
               [np.inf] + [optima(sensor.with_particles(n), tk, t)[0] for n in range(1, N + 1)]
               for sensor, tk in zip(network.sensors, tasks)]
@@ -221,7 +215,7 @@ def _split(network, tasks, optima: _SensorOptima, t) -> list[int]:
 
 def allocations(network: Network, task: Task, first: Sequence[Sequence[int]]) -> list[list[int]]:
     """The starting allocations of a ``resources="total"`` search (distinct, in order)."""
-    N = sum(network.particles[k] for k in network.sensing)
+    N = sensing_total(network)
     direction = task.direction
     candidates = [list(network.particles), *[list(x) for x in first],
                   _full(network, best_separable_allocation(direction, N))]
@@ -235,6 +229,8 @@ def allocations(network: Network, task: Task, first: Sequence[Sequence[int]]) ->
 
 
 def _full(network: Network, sensing_numbers) -> list[int]:
+    """The particle numbers of every sensor with ``sensing_numbers`` on the sensing ones (zeros
+    kept: such an allocation is filtered out, not built)."""
     numbers = list(network.particles)
     for k, n in zip(network.sensing, sensing_numbers):
         numbers[k] = int(n)

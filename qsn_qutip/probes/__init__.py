@@ -63,7 +63,8 @@ __all__ = ["BuiltinProbe", "Reference", "PROBES", "BUILTIN_PROBES", "STATE_PROBE
            "DEFAULT_PROBES", "SEPARABLE", "REFERENCES", "PARITY_PROBES", "Task", "lookup",
            "build_probe", "default_probes", "default_measurement", "parse_probe", "probe_name",
            "did_you_mean", "several_parameters", "RESOURCES", "check_resources", "fits",
-           "satisfies", "support", "ghz_type", "ghz_type_allocation"]
+           "satisfies", "support", "ghz_type", "ghz_type_allocation", "sensing_total",
+           "reallocated"]
 
 Builder = Callable[[Network, "np.ndarray | None", "np.ndarray | None"],
                    "tuple[qutip.Qobj, Network]"]
@@ -134,12 +135,12 @@ class BuiltinProbe:
 # ----------------------------------------------------------------------------------------
 # builders
 # ----------------------------------------------------------------------------------------
-def _sensing_total(network: Network) -> int:
+def sensing_total(network: Network) -> int:
     """N: the particles on the sensors that carry parameters."""
     return sum(network.particles[k] for k in network.sensing)
 
 
-def _reallocated(network: Network, numbers) -> Network:
+def reallocated(network: Network, numbers) -> Network:
     """The network with ``numbers`` particles on its sensing sensors (others unchanged)."""
     full = list(network.particles)
     for k, n in zip(network.sensing, numbers):
@@ -182,16 +183,16 @@ def _optimal_separable(network: Network, v, direction) -> tuple[qutip.Qobj, Netw
     if direction is None and v is None:
         raise QSNError("optimal-separable follows the task: give v or direction")
     numbers = best_separable_allocation(np.abs(v) if direction is None else direction,
-                                        _sensing_total(network))
+                                        sensing_total(network))
     if np.any(numbers == 0):
         raise QSNError("the best allocation leaves a sensor empty")
-    net = _reallocated(network, numbers)
+    net = reallocated(network, numbers)
     return states.local_ghz(net), net
 
 
 def _time_shared(network: Network, direction: np.ndarray) -> Reference:
     """All N particles in a local GHZ state on one sensor per shot, f_k of the shots."""
-    total = _sensing_total(network)
+    total = sensing_total(network)
     per_shot = []
     for k in network.sensing:
         full = network.sensors[k].with_particles(total)
